@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FraudConfig(AppConfig):
+    name = "fraud"
+    verbose_name = "Fraud checks"

@@ -1,0 +1,17 @@
+"""Money is a Decimal plus an ISO currency; rounding to the minor unit happens here only."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+DEFAULT_CURRENCY = "CNY"
+# Digits after the decimal point per ISO 4217 currency we sell in.
+MINOR_UNITS = {"CNY": 2, "HKD": 2, "USD": 2, "EUR": 2, "JPY": 0}
+CURRENCY_CHOICES = [(code, code) for code in MINOR_UNITS]
+# Columns hold up to 10^12 in the largest unit with room for the minor unit.
+MONEY_DIGITS = 14
+MONEY_DECIMALS = 2
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor unit (0.005 CNY -> 0.01 CNY)."""
+    exponent = Decimal(1).scaleb(-MINOR_UNITS[currency])
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP)

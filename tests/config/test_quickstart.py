@@ -1,0 +1,102 @@
+"""The README's quick start really starts: `make serve` on the embedded default (SQLite + the
+filesystem broker) migrates, loads demo data, and runs web, worker and beat; a policy issued
+over HTTP gets a claim that the worker process decides and pays."""
+
+import os
+import re
+import signal
+import sys
+
+import httpx
+import pytest
+
+from tests.processes import VENV_BIN, child_env, free_port, running, wait_for
+
+pytestmark = pytest.mark.slow
+
+EMBEDDED_UNSET = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_BROKER_KEY_PREFIX",
+    "CACHE_URL",
+    "ENVIRONMENT",
+)
+
+
+def test_make_serve_runs_the_platform_on_sqlite_with_a_real_worker(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        k: v
+        for k, v in child_env(DATA_DIR=str(tmp_path / "data")).items()
+        if k not in EMBEDDED_UNSET
+    }
+    log_path = tmp_path / "make-serve.log"
+    make = [
+        "make",
+        "--no-print-directory",
+        "serve",
+        f"WEB_ADDR=127.0.0.1:{port}",
+        f"PY={sys.executable}",
+        f"VENV={VENV_BIN.parent}",
+    ]
+
+    with running(make, env=env, log_path=log_path) as process:
+
+        def log() -> str:
+            return log_path.read_text(errors="replace")
+
+        def healthy() -> bool:
+            assert process.poll() is None, log()
+            try:
+                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(healthy, timeout=120, what="the quick start to answer /healthz")
+        health = httpx.get(f"{base}/healthz").json()
+        assert (health["database"], health["broker"]) == ("sqlite3", "filesystem")
+        assert (tmp_path / "data" / "platform.sqlite3").exists()
+        assert "Login (reviewer): reviewer / reviewer" in log()
+        assert f"API docs: {base}/api/docs/" in log()
+        wait_for(lambda: "beat: Starting" in log(), timeout=30, what="celery beat to start")
+
+        raw_key = re.search(r"Demo API key .*: (ins_\S+)", log()).group(1)
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {raw_key}"})
+        policy = client.post(
+            "/api/v1/policies",
+            json={
+                "product": "shipping_return",
+                "order_ref": "QS-1",
+                "buyer_ref": "qs-buyer",
+                "order_value": "59.00",
+            },
+        )
+        assert policy.status_code == 201, policy.text
+        claim = client.post(
+            "/api/v1/claims",
+            json={"policy_id": policy.json()["id"], "claimant_ref": "qs-buyer", "amount": "6.00"},
+            headers={"X-Request-ID": "quickstart-request-1"},
+        )
+        assert claim.status_code == 201, claim.text
+
+        def paid() -> dict | None:
+            body = client.get(f"/api/v1/claims/{claim.json()['id']}").json()
+            return body if body["status"] == "paid" else None
+
+        body = wait_for(paid, timeout=60, what="the worker to pay the claim")
+        assert body["payout"]["amount"] == "6.00"
+        assert [e["to_status"] for e in body["events"]] == [
+            "submitted",
+            "screening",
+            "approved",
+            "paid",
+        ]
+        # The request id of the HTTP call is carried into the worker's log lines.
+        worker_lines = [line for line in log().splitlines() if " worker.1 " in line]
+        assert any("quickstart-request-1" in line for line in worker_lines), log()
+
+        # Ctrl-C stops web, worker and beat together.
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=30) is not None
+    assert "web.1 stopped" in log() or "web.1 exited" in log(), log()

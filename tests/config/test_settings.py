@@ -1,0 +1,70 @@
+"""Settings come from the environment and a bad value stops the process at start, by name."""
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.processes import PROJECT_DIR, child_env
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in child_env().items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "ENVIRONMENT", "DEBUG", "SECRET_KEY"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/shop", "DATABASE_URL has scheme 'mysql'"),
+        ("DATABASE_URL", "localhost:5432/insurance", "DATABASE_URL has scheme"),
+        ("DATABASE_URL", "postgres://localhost:5432", "DATABASE_URL names no database"),
+        ("CELERY_BROKER_URL", "amqp://guest@localhost//", "CELERY_BROKER_URL has scheme 'amqp'"),
+        ("DEBUG", "ture", "DEBUG='ture' is not a boolean"),
+        ("ENVIRONMENT", "prod", "ENVIRONMENT='prod' is not known"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml'"),
+    ],
+)
+def test_a_bad_value_fails_at_start_with_a_message_that_names_it(tmp_path, name, value, expected):
+    result = manage("check", DATA_DIR=str(tmp_path), **{name: value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert expected in result.stderr
+
+
+def test_production_refuses_a_missing_or_short_secret_key(tmp_path):
+    result = manage("check", DATA_DIR=str(tmp_path), ENVIRONMENT="production", SECRET_KEY="short")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DATA_DIR=str(tmp_path),
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="insurance.example.com",
+        DATABASE_URL="postgres://postgres@localhost:5432/insurance",
+        CELERY_BROKER_URL="redis://localhost:6379/0",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

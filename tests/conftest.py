@@ -1,0 +1,73 @@
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import ApiKeyFactory, MerchantFactory
+from tests.processes import celery_worker_args, child_env, running, test_database_url, wait_for
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine or settings.EMBEDDED_BROKER:
+        raise pytest.UsageError(
+            "The tests run on PostgreSQL and Redis: use `make test`, or set DATABASE_URL=postgres://"
+            "... and CELERY_BROKER_URL=redis://... yourself."
+        )
+
+
+@pytest.fixture
+def merchant():
+    return MerchantFactory()
+
+
+@pytest.fixture
+def api_key(merchant) -> str:
+    """A raw API key of `merchant`, as a client would hold it."""
+    return ApiKeyFactory.create_raw(merchant=merchant)
+
+
+@pytest.fixture
+def api(api_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    return client
+
+
+class WorkerLog:
+    """The log of a worker process started by a test, read as it grows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def text(self) -> str:
+        return self.path.read_text(errors="replace")
+
+    def json_lines(self) -> list[dict]:
+        lines = []
+        for line in self.text().splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+        return lines
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker process on the test database and the test broker.
+
+    Function-scoped so each test sees a worker whose log is its own; tests that use it commit
+    their rows (transactional_db) so the worker can read them.
+    """
+    log_path = tmp_path / "worker.log"
+    env = child_env(DATABASE_URL=test_database_url(), LOG_FORMAT="json")
+    with running(celery_worker_args(), env=env, log_path=log_path) as process:
+        log = WorkerLog(log_path)
+        wait_for(
+            lambda: "ready." in log.text() or process.poll() is not None,
+            timeout=60,
+            what="the Celery worker to start",
+        )
+        assert process.poll() is None, log.text()
+        yield log
