@@ -37,6 +37,8 @@ serve:
 ## test: lint, migrations check and the whole pytest suite on PostgreSQL and Redis
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
+# Each run's broker keys are its own, so runs sharing one Redis never take each other's tasks.
+test: export CELERY_BROKER_KEY_PREFIX ?= test-$(shell date +%s%N):
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

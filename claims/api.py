@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 from claims import services
 from claims.models import Claim, ClaimEvent, Payout
 from claims.selectors import claim_get_for_merchant
+from insurance.api.schema import error_responses
 from insurance.money import MONEY_DECIMALS, MONEY_DIGITS
-from insurance.schema import error_responses
 
 
 class ClaimEventOutput(serializers.ModelSerializer):

@@ -18,7 +18,7 @@ from claims.models import (
 from config.errors import ApplicationError, ConflictError
 from insurance.models import Merchant
 from insurance.selectors import policy_get_for_merchant
-from insurance.services import policy_mark_claimed
+from insurance.services.policies import policy_record_payout
 
 WORKER_ACTOR = "system:adjudicator"
 # Claims on the same policy that still count: a rejected one does not block a new one.
@@ -150,5 +150,11 @@ def claim_pay(*, claim_id: int) -> Claim:
             return claim
         Payout.objects.create(claim=claim, amount=claim.amount, currency=claim.currency)
         claim_transition(claim=claim, to_status=ClaimStatus.PAID, actor=WORKER_ACTOR)
-        policy_mark_claimed(policy=claim.policy, actor=WORKER_ACTOR)
+        policy_record_payout(
+            policy_id=claim.policy_id,
+            claim_id=claim.pk,
+            amount=claim.amount,
+            recoverable=False,
+            actor=WORKER_ACTOR,
+        )
     return claim

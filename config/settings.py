@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_guid",
+    "django_filters",
+    "outbox",
     "insurance",
     "claims",
     "fraud",
@@ -184,6 +186,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Work whose lease ran out (a worker died, the broker was down) is sent again.
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", 5.0)},
+    "policies-expire": {"task": "insurance.policies_expire", "schedule": 60.0},
+    "risk-profiles-refresh": {"task": "insurance.risk_profiles_refresh", "schedule": 300.0},
+    "housekeeping": {"task": "insurance.housekeeping", "schedule": 3600.0},
+}
+# A task sent from the outbox is sent again if it has not completed after this long.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=30)
 
 CACHE_URL = env.str("CACHE_URL", default="" if EMBEDDED_BROKER else CELERY_BROKER_URL)
 if CACHE_URL:
@@ -247,11 +258,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["insurance.authentication.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_LIMIT", default="6000/min")},
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+# Requests per minute for an API key that has no limit of its own.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=60_000)
+POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
+IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
+
+# Webhooks: attempt n waits BASE x 2^(n-1) seconds (at most MAX) before attempt n+1.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=15.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_REQUIRE_HTTPS = _strict_bool("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
+# Delivering to private or loopback addresses (SSRF) is allowed only outside production.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _strict_bool(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION
+)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consumer insurance API",
     "DESCRIPTION": "Quote, issue and claim micro-policies at checkout.",
@@ -262,6 +289,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Each status field gets the name of its own state machine in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PolicyStatusEnum": "insurance.models.PolicyStatus",
+        "DeliveryStatusEnum": "insurance.models.DeliveryStatus",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+    },
 }
 
 

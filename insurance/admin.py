@@ -1,25 +1,66 @@
 from django.contrib import admin
 
-from insurance.models import ApiKey, Merchant, MerchantMembership, Policy, PolicyEvent, Product
+from insurance.models import (
+    ApiKey,
+    LedgerTransfer,
+    Merchant,
+    MerchantMembership,
+    MerchantProductTerms,
+    OrderEvent,
+    Policy,
+    PolicyEvent,
+    Product,
+    Quote,
+    RiskProfile,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through services (each change audited): look, never touch."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = MerchantMembership
+    extra = 0
+
+
+class TermsInline(admin.StackedInline):
+    model = MerchantProductTerms
+    extra = 0
 
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "created_at"]
+    list_display = ["slug", "name", "region", "created_at"]
     search_fields = ["slug", "name"]
-
-
-@admin.register(MerchantMembership)
-class MerchantMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "merchant"]
-    list_select_related = ["user", "merchant"]
+    inlines = [MembershipInline, TermsInline]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    # Keys are made with `manage.py create_api_key` (or the merchant portal): the raw key is
-    # shown once there, so the admin only lists and revokes.
-    list_display = ["prefix", "name", "merchant", "created_at", "last_used_at", "revoked_at"]
+    # Keys are made with `manage.py create_api_key` or in the merchant portal, where the raw key
+    # is shown once; here staff list keys, set their rate limits and revoke them.
+    list_display = [
+        "prefix",
+        "name",
+        "merchant",
+        "rate_limit_per_minute",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     readonly_fields = ["merchant", "name", "prefix", "key_hash", "created_at", "last_used_at"]
     list_filter = ["merchant"]
 
@@ -29,17 +70,77 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    """Products are edited here; Product.clean checks rating tables and cover tables."""
+
     list_display = [
         "code",
         "name",
         "payer",
         "currency",
-        "rate",
+        "base_amount",
+        "base_rate",
         "min_premium",
         "max_premium",
         "claim_window_hours",
         "active",
     ]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "active", "payer", "currency"]}),
+        (
+            "Rating",
+            {
+                "fields": [
+                    "exposure",
+                    "max_exposure",
+                    "base_amount",
+                    "base_rate",
+                    "rating_factors",
+                    "min_premium",
+                    "max_premium",
+                    "quote_ttl_seconds",
+                ]
+            },
+        ),
+        (
+            "Cover",
+            {
+                "fields": [
+                    "cover_rule",
+                    "cover_table",
+                    "max_cover",
+                    "term_months_allowed",
+                    "max_cover_days",
+                ]
+            },
+        ),
+        (
+            "Claims",
+            {
+                "fields": [
+                    "claim_trigger",
+                    "claim_window_start",
+                    "claim_window_hours",
+                    "photo_required",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(MerchantProductTerms)
+class MerchantProductTermsAdmin(admin.ModelAdmin):
+    list_display = [
+        "merchant",
+        "product",
+        "enabled",
+        "payer",
+        "base_rate",
+        "min_premium",
+        "max_premium",
+        "max_cover",
+        "claim_window_hours",
+    ]
+    list_filter = ["product", "enabled"]
 
 
 class PolicyEventInline(admin.TabularInline):
@@ -48,23 +149,86 @@ class PolicyEventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["from_status", "to_status", "actor", "reason", "created_at"]
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "merchant",
         "product",
         "order_ref",
+        "buyer_ref",
         "status",
         "premium",
         "cover",
+        "cover_used",
         "issued_at",
     ]
-    list_filter = ["product", "status", "merchant"]
+    list_filter = ["product", "status"]
     search_fields = ["order_ref", "buyer_ref"]
     list_select_related = ["merchant", "product"]
     inlines = [PolicyEventInline]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # policies change through their services, each change an audited event
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ["id", "merchant", "product", "premium", "cover", "created_at", "expires_at"]
+    list_select_related = ["merchant", "product"]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = ["order_ref", "merchant", "kind", "tracking_number", "occurred_at"]
+    list_filter = ["kind"]
+    search_fields = ["order_ref", "tracking_number"]
+
+
+@admin.register(LedgerTransfer)
+class LedgerTransferAdmin(ReadOnlyAdmin):
+    list_display = [
+        "journal_ref",
+        "kind",
+        "debit_account",
+        "credit_account",
+        "amount",
+        "currency",
+        "merchant",
+        "product",
+        "created_at",
+    ]
+    list_filter = ["kind", "product"]
+    search_fields = ["journal_ref"]
+
+
+@admin.register(RiskProfile)
+class RiskProfileAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "subject_ref", "policies", "returns", "claims", "refreshed_at"]
+    list_filter = ["subject"]
+    search_fields = ["subject_ref"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "merchant", "active", "created_at"]
+    list_filter = ["active"]
+    readonly_fields = ["secret"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["attempted_at", "status_code", "duration_ms", "error", "response_excerpt"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "event", "endpoint", "status", "attempts", "created_at", "delivered_at"]
+    list_filter = ["status"]
+    inlines = [WebhookAttemptInline]

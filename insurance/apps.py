@@ -6,4 +6,4 @@ class InsuranceConfig(AppConfig):
     verbose_name = "Insurance: merchants, products, policies"
 
     def ready(self) -> None:
-        from insurance import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from insurance.api import schema  # noqa: F401 - registers the OpenAPI auth extension

@@ -1,13 +1,16 @@
 """API clients authenticate as a merchant with `Authorization: Bearer <key>`."""
 
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from insurance.models import ApiKey, Merchant
 from insurance.selectors import api_key_active_by_hash
-from insurance.services import api_key_hash, api_key_touch
+from insurance.services.api_keys import api_key_hash, api_key_touch
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,26 @@ class IsMerchantClient(permissions.BasePermission):
         return isinstance(request.user, MerchantClient)
 
 
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per API key, counted in the shared cache so every web process agrees."""
+class ApiKeyRateThrottle(throttling.BaseThrottle):
+    """Requests per API key per minute, counted in the shared cache (Redis in production).
 
-    scope = "api_key"
+    A fixed one-minute window with an atomic increment: one cache round trip per request,
+    and every web process sees the same count.
+    """
 
-    def get_cache_key(self, request: Request, view) -> str | None:
+    WINDOW_SECONDS = 60
+
+    def allow_request(self, request: Request, view) -> bool:
         if not isinstance(request.auth, ApiKey):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+            return True
+        limit = request.auth.rate_limit_per_minute or settings.API_RATE_LIMIT_PER_MINUTE
+        now = time.time()
+        window = int(now // self.WINDOW_SECONDS)
+        key = f"throttle:key:{request.auth.pk}:{window}"
+        cache.add(key, 0, timeout=self.WINDOW_SECONDS * 2)
+        count = cache.incr(key)
+        self.retry_after = (window + 1) * self.WINDOW_SECONDS - now
+        return count <= limit
+
+    def wait(self) -> float:
+        return self.retry_after

@@ -15,3 +15,11 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (0.005 CNY -> 0.01 CNY)."""
     exponent = Decimal(1).scaleb(-MINOR_UNITS[currency])
     return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def prorate(amount: Decimal, numerator: float, denominator: float, currency: str) -> Decimal:
+    """amount x numerator / denominator, held within [0, amount] and rounded (refunds)."""
+    if denominator <= 0:
+        return Decimal(0)
+    share = min(max(Decimal(str(numerator)) / Decimal(str(denominator)), Decimal(0)), Decimal(1))
+    return quantize(amount * share, currency)

@@ -1,16 +1,116 @@
-from django.db.models import QuerySet
+"""Reads of insurance data that other code (APIs, web UIs, the claims app) may call."""
 
-from config.errors import NotFoundError
-from insurance.models import ApiKey, Merchant, Policy, Product
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from config.errors import ApplicationError, NotFoundError
+from insurance.models import (
+    Account,
+    ApiKey,
+    LedgerTransfer,
+    Merchant,
+    MerchantProductTerms,
+    Policy,
+    Product,
+    Quote,
+    RiskProfile,
+    RiskSubject,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from insurance.rating import ProductTerms
+
+# Bayesian smoothing of history rates: a buyer with few policies is priced near the prior.
+PRIOR_WEIGHT = 10
+PRIOR_RETURN_RATE = Decimal("0.10")
+PRIOR_CLAIM_RATE = Decimal("0.05")
 
 
-def product_get_active(*, code: str) -> Product:
-    try:
-        return Product.objects.get(code=code, active=True)
-    except Product.DoesNotExist:
-        raise NotFoundError(
-            "unknown_product", f"No product is sold under the code {code!r}."
-        ) from None
+@dataclass(frozen=True)
+class ProductOffer:
+    """A product as one merchant sells it: the row, its rating terms, and the policy terms."""
+
+    product: Product
+    terms: ProductTerms
+    payer: str
+    claim_window_hours: int
+
+
+def product_offer_for(*, merchant: Merchant, code: str) -> ProductOffer:
+    product = Product.objects.filter(code=code, active=True).first()
+    if product is None:
+        raise ApplicationError(
+            "unknown_product",
+            f"No product is sold under the code {code!r}.",
+            fields={"product": [f"Unknown product {code!r}."]},
+        )
+    own = MerchantProductTerms.objects.filter(merchant=merchant, product=product).first()
+    if own is not None and not own.enabled:
+        raise ApplicationError(
+            "product_not_available",
+            f"{code} is not available to this merchant.",
+            fields={"product": [f"{code} is switched off for this merchant."]},
+        )
+
+    def pick(field: str):
+        value = getattr(own, field, None) if own is not None else None
+        return getattr(product, field) if value in (None, "") else value
+
+    terms = ProductTerms(
+        code=product.code,
+        currency=product.currency,
+        exposure=product.exposure,
+        max_exposure=product.max_exposure,
+        base_amount=product.base_amount,
+        base_rate=pick("base_rate"),
+        rating_factors=product.rating_factors,
+        min_premium=pick("min_premium"),
+        max_premium=pick("max_premium"),
+        cover_rule=product.cover_rule,
+        cover_table=product.cover_table,
+        max_cover=pick("max_cover"),
+    )
+    return ProductOffer(
+        product=product,
+        terms=terms,
+        payer=pick("payer"),
+        claim_window_hours=pick("claim_window_hours"),
+    )
+
+
+def _smoothed(events: int, policies: int, prior: Decimal) -> Decimal:
+    rate = (Decimal(events) + prior * PRIOR_WEIGHT) / (policies + PRIOR_WEIGHT)
+    return rate.quantize(Decimal("0.001"))
+
+
+def risk_history(*, buyer_ref: str, merchant: Merchant) -> dict[str, Decimal]:
+    """The buyer's and the merchant's return and claim rates, from the last refreshed profiles."""
+    profiles = {
+        (p.subject, p.subject_ref): p
+        for p in RiskProfile.objects.filter(
+            Q(subject=RiskSubject.BUYER, subject_ref=buyer_ref)
+            | Q(subject=RiskSubject.MERCHANT, subject_ref=str(merchant.pk))
+        )
+    }
+    empty = RiskProfile(policies=0, returns=0, claims=0)
+    buyer = profiles.get((RiskSubject.BUYER, buyer_ref), empty)
+    shop = profiles.get((RiskSubject.MERCHANT, str(merchant.pk)), empty)
+    return {
+        "buyer_return_rate": _smoothed(buyer.returns, buyer.policies, PRIOR_RETURN_RATE),
+        "buyer_claim_rate": _smoothed(buyer.claims, buyer.policies, PRIOR_CLAIM_RATE),
+        "merchant_return_rate": _smoothed(shop.returns, shop.policies, PRIOR_RETURN_RATE),
+        "merchant_claim_rate": _smoothed(shop.claims, shop.policies, PRIOR_CLAIM_RATE),
+    }
+
+
+def quote_get_for_merchant(*, merchant: Merchant, quote_id) -> Quote:
+    quote = Quote.objects.select_related("product").filter(pk=quote_id, merchant=merchant).first()
+    if quote is None:
+        # The same answer whether the quote is missing or another merchant's: no probing.
+        raise NotFoundError("quote_not_found", f"Quote {quote_id} was not found.")
+    return quote
 
 
 def policies_for_merchant(*, merchant: Merchant) -> QuerySet[Policy]:
@@ -25,9 +125,50 @@ def policy_get_for_merchant(*, merchant: Merchant, policy_id: int) -> Policy:
         raise NotFoundError("policy_not_found", f"Policy {policy_id} was not found.") from None
 
 
+def policy_get(*, policy_id: int) -> Policy:
+    """For workers acting on the platform's behalf; web and API callers use the merchant's."""
+    return Policy.objects.select_related("product", "merchant").get(pk=policy_id)
+
+
 def api_key_active_by_hash(*, key_hash: str) -> ApiKey | None:
     return (
         ApiKey.objects.select_related("merchant")
         .filter(key_hash=key_hash, revoked_at__isnull=True)
         .first()
     )
+
+
+def api_keys_for_merchant(*, merchant: Merchant) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(merchant=merchant).order_by("-created_at")
+
+
+def webhook_endpoints_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(merchant=merchant).order_by("-created_at")
+
+
+def webhook_deliveries_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.filter(endpoint__merchant=merchant)
+        .select_related("event", "endpoint")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ledger_balances(
+    *, merchant: Merchant | None = None, product: Product | None = None
+) -> dict[str, Decimal]:
+    """Net balance (debits minus credits) of every account, optionally for one merchant/product.
+
+    The balances of all accounts sum to zero: that is the trial balance of double entry.
+    """
+    transfers = LedgerTransfer.objects.all()
+    if merchant is not None:
+        transfers = transfers.filter(merchant=merchant)
+    if product is not None:
+        transfers = transfers.filter(product=product)
+    balances = {account: Decimal("0.00") for account in Account.values}
+    for row in transfers.values("debit_account").annotate(total=Sum("amount")):
+        balances[row["debit_account"]] += row["total"]
+    for row in transfers.values("credit_account").annotate(total=Sum("amount")):
+        balances[row["credit_account"]] -= row["total"]
+    return balances

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from tests.factories import ApiKeyFactory, MerchantFactory
 from tests.processes import celery_worker_args, child_env, running, test_database_url, wait_for
 
@@ -60,6 +61,8 @@ def celery_worker(transactional_db, tmp_path):
     Function-scoped so each test sees a worker whose log is its own; tests that use it commit
     their rows (transactional_db) so the worker can read them.
     """
+    # Messages left by earlier tests (sent where no worker ran) are not this test's work.
+    celery_app.control.purge()
     log_path = tmp_path / "worker.log"
     env = child_env(DATABASE_URL=test_database_url(), LOG_FORMAT="json")
     with running(celery_worker_args(), env=env, log_path=log_path) as process:

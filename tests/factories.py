@@ -1,7 +1,7 @@
 import factory
 
 from insurance.models import Merchant
-from insurance.services import api_key_create
+from insurance.services.api_keys import api_key_create
 
 
 class MerchantFactory(factory.django.DjangoModelFactory):

@@ -70,6 +70,7 @@ def test_make_serve_runs_the_platform_on_sqlite_with_a_real_worker(tmp_path):
                 "order_ref": "QS-1",
                 "buyer_ref": "qs-buyer",
                 "order_value": "59.00",
+                "buyer_region": "CN-SH",
             },
         )
         assert policy.status_code == 201, policy.text

@@ -19,6 +19,7 @@ def test_a_claim_is_paid_by_the_worker_and_its_logs_carry_the_request_id(api, ce
             "order_ref": "W-1",
             "buyer_ref": "w-buyer",
             "order_value": "70.00",
+            "buyer_region": "CN-SH",
         },
         format="json",
     ).json()

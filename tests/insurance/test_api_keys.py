@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from insurance.models import ApiKey
-from insurance.services import api_key_revoke
+from insurance.services.api_keys import api_key_revoke
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from django.db import transaction
 from claims.demo import produce_photo_file
 from claims.services import claim_submit
 from insurance.models import ApiKey, Merchant, MerchantMembership
-from insurance.services import api_key_create, api_key_revoke, merchant_create, policy_issue
+from insurance.services.api_keys import api_key_create, api_key_revoke, merchant_create
+from insurance.services.policies import BindRequest, CoverRequest, policy_bind
 
 DEMO_MERCHANT = "demo-shop"
 DEMO_KEY_NAME = "demo"
@@ -74,17 +75,16 @@ class Command(BaseCommand):
     def _policies_and_claims(self, merchant: Merchant) -> int:
         policies = []
         for number in range(1, 13):
-            product = "fresh_produce" if number % 2 else "shipping_return"
-            policies.append(
-                policy_issue(
-                    merchant=merchant,
-                    product_code=product,
-                    order_ref=f"DEMO-{number:04d}",
-                    order_value=Decimal(40 + number * 17),
-                    buyer_ref=f"buyer-{number % 5}",
-                    actor=ACTOR,
-                )
+            cover = CoverRequest(
+                product="fresh_produce" if number % 2 else "shipping_return",
+                order_value=Decimal(40 + number * 17),
+                buyer_ref=f"buyer-{number % 5}",
+                category="fruit" if number % 2 else "apparel",
+                buyer_region="CN-SH",
+                transit_days=1 + number % 3,
             )
+            bind = BindRequest(order_ref=f"DEMO-{number:04d}", cover=cover)
+            policies.append(policy_bind(merchant=merchant, bind=bind, actor=ACTOR))
         for policy in policies[:6]:
             photos = (
                 [produce_photo_file(seed=policy.pk)]
@@ -95,7 +95,7 @@ class Command(BaseCommand):
                 merchant=merchant,
                 policy_id=policy.pk,
                 claimant_ref=policy.buyer_ref,
-                amount=min(policy.cover, policy.order_value),
+                amount=min(policy.cover, policy.exposure_amount),
                 description="Arrived spoiled.",
                 photos=photos,
                 actor=ACTOR,

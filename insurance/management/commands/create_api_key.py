@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from insurance.models import Merchant
-from insurance.services import api_key_create
+from insurance.services.api_keys import api_key_create
 
 
 class Command(BaseCommand):

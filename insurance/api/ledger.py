@@ -1,0 +1,35 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from insurance.api.schema import error_responses
+from insurance.models import Account
+from insurance.selectors import ledger_balances, product_offer_for
+
+BalancesOutput = inline_serializer(
+    "LedgerBalances",
+    {
+        "product": serializers.CharField(allow_null=True),
+        "balances": serializers.DictField(
+            child=serializers.DecimalField(max_digits=16, decimal_places=2)
+        ),
+    },
+)
+
+
+class LedgerBalanceView(APIView):
+    @extend_schema(
+        summary="The merchant's balances per ledger account (debits minus credits)",
+        parameters=[OpenApiParameter("product", str, description="only this product")],
+        responses={200: BalancesOutput, **error_responses(400, 401)},
+    )
+    def get(self, request: Request) -> Response:
+        code = request.query_params.get("product")
+        merchant = request.user.merchant
+        product = product_offer_for(merchant=merchant, code=code).product if code else None
+        balances = ledger_balances(merchant=merchant, product=product)
+        return Response(
+            {"product": code, "balances": {account: str(balances[account]) for account in Account}}
+        )

@@ -1,0 +1,68 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from insurance.api.common import IDEMPOTENCY_HEADER, actor, idempotent_post
+from insurance.api.schema import error_responses
+from insurance.models import OrderEventKind
+from insurance.services.orders import order_event_record
+
+# A clock a little ahead of ours is tolerated; an event from the future is not.
+CLOCK_SKEW_SECONDS = 300
+
+
+class OrderEventInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=OrderEventKind.choices)
+    tracking_number = serializers.CharField(max_length=64, required=False, default="")
+    occurred_at = serializers.DateTimeField(required=False)
+
+    def validate_occurred_at(self, value):
+        if (value - timezone.now()).total_seconds() > CLOCK_SKEW_SECONDS:
+            raise serializers.ValidationError("occurred_at is in the future.")
+        return value
+
+
+class OrderPolicyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.CharField(source="product.code")
+    status = serializers.CharField()
+
+
+class OrderEventOutput(serializers.Serializer):
+    order_ref = serializers.CharField(source="event.order_ref")
+    kind = serializers.CharField(source="event.kind")
+    tracking_number = serializers.CharField(source="event.tracking_number")
+    occurred_at = serializers.DateTimeField(source="event.occurred_at")
+    policies = OrderPolicyOutput(many=True)
+    claims_opening = serializers.IntegerField()
+
+
+class OrderEventView(APIView):
+    @extend_schema(
+        summary="Tell us what happened to an order: it moves the order's policies",
+        description="delivered starts order cover; return_shipped (with tracking_number) opens "
+        "the claim of a shipping-return policy; completed ends cover; cancelled "
+        "cancels with a refund.",
+        request=OrderEventInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: OrderEventOutput, **error_responses(400, 401, 404, 409, 415, 429)},
+    )
+    def post(self, request: Request, order_ref: str) -> Response:
+        data = OrderEventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def run() -> Response:
+            result = order_event_record(
+                merchant=request.user.merchant,
+                order_ref=order_ref,
+                kind=data.validated_data["kind"],
+                tracking_number=data.validated_data["tracking_number"],
+                occurred_at=data.validated_data.get("occurred_at") or timezone.now(),
+                actor=actor(request),
+            )
+            return Response(OrderEventOutput(result).data, status=status.HTTP_201_CREATED)
+
+        return idempotent_post(request, run)

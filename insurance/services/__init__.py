@@ -1,0 +1,1 @@
+"""Everything that changes insurance state, as keyword-only functions, each one transaction."""

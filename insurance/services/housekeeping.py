@@ -1,0 +1,18 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from insurance.models import IdempotencyRecord, Quote
+
+
+def housekeeping_run() -> dict[str, int]:
+    """Drop what has served its purpose: stored idempotent answers and unbound stale quotes."""
+    now = timezone.now()
+    idempotency, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
+    ).delete()
+    quotes, _ = Quote.objects.filter(
+        expires_at__lt=now - timedelta(days=1), policy__isnull=True
+    ).delete()
+    return {"idempotency_records": idempotency, "quotes": quotes}

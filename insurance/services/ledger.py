@@ -1,0 +1,50 @@
+"""Money movements, recorded as double-entry transfers in the caller's transaction."""
+
+from decimal import Decimal
+
+from insurance.models import Account, LedgerTransfer, Policy, TransferKind
+
+# Which account each kind of transfer debits and credits.
+_ACCOUNTS: dict[str, tuple[str, str]] = {
+    TransferKind.PREMIUM_WRITTEN: (Account.CASH, Account.UNEARNED_PREMIUM),
+    TransferKind.PREMIUM_EARNED: (Account.UNEARNED_PREMIUM, Account.EARNED_PREMIUM),
+    TransferKind.PREMIUM_REFUNDED: (Account.UNEARNED_PREMIUM, Account.CASH),
+    TransferKind.CLAIM_PAID: (Account.CLAIMS_EXPENSE, Account.CASH),
+    TransferKind.RECOVERY_RECEIVABLE: (Account.MERCHANT_RECEIVABLE, Account.CASH),
+    TransferKind.RECOVERY_REPAID: (Account.CASH, Account.MERCHANT_RECEIVABLE),
+    TransferKind.RECOVERY_WRITTEN_OFF: (Account.BAD_DEBT, Account.MERCHANT_RECEIVABLE),
+}
+
+
+def ledger_transfer(
+    *, policy: Policy, kind: str, amount: Decimal, journal_ref: str, claim_id: int | None = None
+) -> LedgerTransfer | None:
+    """An unsaved transfer of `amount` for `policy`; None when there is nothing to move."""
+    if amount <= 0:
+        return None
+    debit, credit = _ACCOUNTS[kind]
+    return LedgerTransfer(
+        journal_ref=journal_ref,
+        kind=kind,
+        debit_account=debit,
+        credit_account=credit,
+        amount=amount,
+        currency=policy.currency,
+        merchant_id=policy.merchant_id,
+        product_id=policy.product_id,
+        policy=policy,
+        claim_id=claim_id,
+    )
+
+
+def ledger_post(*, transfers: list[LedgerTransfer | None]) -> None:
+    """Store transfers in one INSERT. A journal entry posted twice is refused by the database."""
+    LedgerTransfer.objects.bulk_create([t for t in transfers if t is not None])
+
+
+def policy_journal_ref(policy: Policy) -> str:
+    return f"policy:{policy.pk}"
+
+
+def claim_journal_ref(claim_id: int) -> str:
+    return f"claim:{claim_id}"

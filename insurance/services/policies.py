@@ -1,0 +1,557 @@
+"""Quotes, issuance (single and cart batches), and the policy lifecycle."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError, ConflictError
+from fraud.selectors import claimant_trust_level
+from insurance.models import (
+    POLICY_TRANSITIONS,
+    Exposure,
+    Merchant,
+    Policy,
+    PolicyEvent,
+    PolicyStatus,
+    Quote,
+    TransferKind,
+    WebhookEventType,
+)
+from insurance.money import prorate
+from insurance.rating import Price, RatingInputs, distance_band, price
+from insurance.selectors import (
+    ProductOffer,
+    product_offer_for,
+    quote_get_for_merchant,
+    risk_history,
+)
+from insurance.services.ledger import (
+    claim_journal_ref,
+    ledger_post,
+    ledger_transfer,
+    policy_journal_ref,
+)
+from insurance.services.webhooks import webhook_events_emit
+
+REGION_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}(/[\w .'-]{1,40})?$", re.IGNORECASE)
+HISTORY_INPUTS = {
+    "buyer_return_rate",
+    "buyer_claim_rate",
+    "merchant_return_rate",
+    "merchant_claim_rate",
+}
+
+
+@dataclass(frozen=True)
+class CoverRequest:
+    """What a checkout sends to price cover (already type-checked by the API layer)."""
+
+    product: str
+    buyer_ref: str = ""
+    currency: str = ""
+    order_value: Decimal | None = None
+    deposit_amount: Decimal | None = None
+    term_months: int | None = None
+    category: str = ""
+    buyer_region: str = ""
+    seller_region: str = ""
+    transit_days: int | None = None
+
+
+@dataclass(frozen=True)
+class BindRequest:
+    """One policy to issue: from a held quote, or priced now from `cover`."""
+
+    order_ref: str
+    quote_id: str | None = None
+    cover: CoverRequest | None = None
+
+
+def _field_error(code: str, field: str, message: str) -> ApplicationError:
+    return ApplicationError(code, message, fields={field: [message]})
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _rating_inputs(offer: ProductOffer, merchant: Merchant, request: CoverRequest) -> RatingInputs:
+    """Check the request against the product and gather every value its factors read."""
+    terms, product = offer.terms, offer.product
+    if request.currency and request.currency != terms.currency:
+        raise _field_error(
+            "currency_mismatch",
+            "currency",
+            f"{product.code} is sold in {terms.currency}, not {request.currency}.",
+        )
+    exposure_field = product.exposure
+    exposure_amount = getattr(request, exposure_field)
+    if exposure_amount is None:
+        raise _field_error(
+            "validation_error", exposure_field, f"{exposure_field} is required for {product.code}."
+        )
+    if exposure_amount <= 0 or exposure_amount > terms.max_exposure:
+        raise _field_error(
+            "amount_out_of_range",
+            exposure_field,
+            f"{exposure_field} must be above 0 and at most {terms.max_exposure}.",
+        )
+    if product.exposure == Exposure.ORDER_VALUE and not request.buyer_ref:
+        raise _field_error(
+            "validation_error", "buyer_ref", "buyer_ref is required: the buyer is the one insured."
+        )
+    used = {spec["input"] for spec in terms.rating_factors}
+    values: dict = {"category": request.category}
+    if product.term_months_allowed:
+        if request.term_months not in product.term_months_allowed:
+            raise _field_error(
+                "invalid_term",
+                "term_months",
+                f"term_months must be one of {product.term_months_allowed}.",
+            )
+        values["term_months"] = str(request.term_months)
+    if "distance_band" in used or terms.cover_rule == "distance_band":
+        seller_region = request.seller_region or merchant.region
+        for field, region in (
+            ("buyer_region", request.buyer_region),
+            ("seller_region", seller_region),
+        ):
+            if not REGION_PATTERN.match(region or ""):
+                raise _field_error(
+                    "invalid_region", field, f"{field} must look like CN-ZJ or CN-ZJ/Hangzhou."
+                )
+        values["distance_band"] = distance_band(request.buyer_region, seller_region)
+    if "transit_days" in used:
+        values["transit_days"] = Decimal(
+            request.transit_days if request.transit_days is not None else 1
+        )
+    if used & HISTORY_INPUTS:
+        values.update(risk_history(buyer_ref=request.buyer_ref, merchant=merchant))
+    if "trust_level" in used:
+        values["trust_level"] = Decimal(claimant_trust_level(claimant_ref=request.buyer_ref))
+    return RatingInputs(exposure_amount=exposure_amount, values=values)
+
+
+def _priced(merchant: Merchant, request: CoverRequest) -> tuple[ProductOffer, Price, dict]:
+    offer = product_offer_for(merchant=merchant, code=request.product)
+    inputs = _rating_inputs(offer, merchant, request)
+    stored_inputs = {
+        k: (str(v) if isinstance(v, Decimal) else v)
+        for k, v in asdict(request).items()
+        if v not in (None, "")
+    }
+    return offer, price(offer.terms, inputs), stored_inputs
+
+
+def quote_create(*, merchant: Merchant, request: CoverRequest) -> Quote:
+    offer, priced, stored_inputs = _priced(merchant, request)
+    return Quote.objects.create(
+        merchant=merchant,
+        product=offer.product,
+        inputs=stored_inputs,
+        currency=priced.currency,
+        exposure_amount=Decimal(priced.breakdown["exposure"]),
+        premium=priced.premium,
+        cover=priced.cover,
+        rating=priced.breakdown,
+        payer=offer.payer,
+        claim_window_hours=offer.claim_window_hours,
+        expires_at=timezone.now() + timedelta(seconds=offer.product.quote_ttl_seconds),
+    )
+
+
+def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime) -> Policy:
+    """An unsaved policy for one bind request; raises ApplicationError if it cannot be issued."""
+    if bind.quote_id is not None:
+        quote = quote_get_for_merchant(merchant=merchant, quote_id=bind.quote_id)
+        if quote.expires_at <= now:
+            raise ConflictError(
+                "quote_expired",
+                f"Quote {quote.pk} expired at {quote.expires_at.isoformat()}; ask for a new quote.",
+            )
+        product, inputs, rating = quote.product, quote.inputs, quote.rating
+        premium, cover, currency = quote.premium, quote.cover, quote.currency
+        exposure_amount, payer, window = (
+            quote.exposure_amount,
+            quote.payer,
+            quote.claim_window_hours,
+        )
+    else:
+        offer, priced, inputs = _priced(merchant, bind.cover)
+        product, rating = offer.product, priced.breakdown
+        premium, cover, currency = priced.premium, priced.cover, priced.currency
+        exposure_amount = Decimal(priced.breakdown["exposure"])
+        payer, window = offer.payer, offer.claim_window_hours
+        quote = None
+    if product.exposure == Exposure.DEPOSIT_AMOUNT:
+        cover_starts_at, cover_ends_at = now, _add_months(now, int(inputs["term_months"]))
+    else:  # order cover starts at delivery, ends when the order completes (or at the backstop)
+        cover_starts_at, cover_ends_at = None, now + timedelta(days=product.max_cover_days)
+    return Policy(
+        merchant=merchant,
+        product=product,
+        quote=quote,
+        order_ref=bind.order_ref,
+        buyer_ref=inputs.get("buyer_ref", ""),
+        payer=payer,
+        status=PolicyStatus.ACTIVE,
+        currency=currency,
+        exposure_amount=exposure_amount,
+        premium=premium,
+        cover=cover,
+        inputs=inputs,
+        rating=rating,
+        claim_window_hours=window,
+        cover_starts_at=cover_starts_at,
+        cover_ends_at=cover_ends_at,
+    )
+
+
+def _conflicts(merchant: Merchant, policies: list[Policy]) -> dict[int, ApplicationError]:
+    """Items that would break a uniqueness rule, by index: a second policy for an order and
+    product (in the database or earlier in the same batch), or a quote bound twice."""
+    errors: dict[int, ApplicationError] = {}
+    order_refs = {p.order_ref for p in policies}
+    taken = set(
+        Policy.objects.filter(merchant=merchant, order_ref__in=order_refs).values_list(
+            "order_ref", "product_id"
+        )
+    )
+    quote_ids = [p.quote_id for p in policies if p.quote_id]
+    bound = set(Policy.objects.filter(quote_id__in=quote_ids).values_list("quote_id", flat=True))
+    for index, policy in enumerate(policies):
+        if (policy.order_ref, policy.product_id) in taken:
+            errors[index] = ConflictError(
+                "policy_already_issued",
+                f"A {policy.product.code} policy for order {policy.order_ref!r} was already "
+                "issued.",
+            )
+        elif policy.quote_id in bound:
+            errors[index] = ConflictError(
+                "quote_already_bound", f"Quote {policy.quote_id} is already bound to a policy."
+            )
+        taken.add((policy.order_ref, policy.product_id))
+        if policy.quote_id:
+            bound.add(policy.quote_id)
+    return errors
+
+
+def _policy_payload(policy: Policy) -> dict:
+    return {
+        "policy_id": policy.pk,
+        "product": policy.product.code,
+        "order_ref": policy.order_ref,
+        "status": policy.status,
+        "premium": str(policy.premium),
+        "cover": str(policy.cover),
+        "currency": policy.currency,
+    }
+
+
+def _store_issued(merchant: Merchant, policies: list[Policy], actor: str) -> list[Policy]:
+    try:
+        Policy.objects.bulk_create(policies)
+    except IntegrityError:
+        # Another request issued one of these between our check and our insert.
+        raise ConflictError(
+            "policy_already_issued", "A policy for this order and product was just issued."
+        ) from None
+    PolicyEvent.objects.bulk_create(
+        [
+            PolicyEvent(
+                policy=p,
+                from_status=PolicyStatus.QUOTED if p.quote_id else "",
+                to_status=PolicyStatus.ACTIVE,
+                actor=actor,
+                reason="bound from quote" if p.quote_id else "issued",
+            )
+            for p in policies
+        ]
+    )
+    ledger_post(
+        transfers=[
+            ledger_transfer(
+                policy=p,
+                kind=TransferKind.PREMIUM_WRITTEN,
+                amount=p.premium,
+                journal_ref=policy_journal_ref(p),
+            )
+            for p in policies
+        ]
+    )
+    webhook_events_emit(
+        merchant_id=merchant.pk,
+        event_type=WebhookEventType.POLICY_ISSUED,
+        payloads=[_policy_payload(p) for p in policies],
+    )
+    return policies
+
+
+def policy_bind(*, merchant: Merchant, bind: BindRequest, actor: str) -> Policy:
+    """Issue one policy, from a quote or priced now. One transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        policy = _policy_from(merchant, bind, now)
+        conflict = _conflicts(merchant, [policy]).get(0)
+        if conflict is not None:
+            raise conflict
+        return _store_issued(merchant, [policy], actor)[0]
+
+
+class BatchRejected(ApplicationError):
+    """A cart batch with at least one item that cannot be issued: nothing was issued."""
+
+    def __init__(self, items: list[dict], status_code: int) -> None:
+        failed = sum(item["status"] == "error" for item in items)
+        super().__init__(
+            "batch_rejected",
+            f"{failed} of {len(items)} items cannot be issued; none were issued.",
+            status_code=status_code,
+            fields={"items": items},
+        )
+
+
+def policies_issue_batch(
+    *, merchant: Merchant, binds: list[BindRequest], actor: str
+) -> list[Policy]:
+    """Issue the policies of a whole cart: all of them in one transaction, or none.
+
+    Every item is checked before anything is written, so a rejection reports each item's own
+    result: "ok" (would have been issued) or its error.
+    """
+    if not binds:
+        raise _field_error("validation_error", "items", "A batch needs at least one item.")
+    if len(binds) > settings.POLICY_BATCH_MAX_ITEMS:
+        raise _field_error(
+            "batch_too_large",
+            "items",
+            f"A batch takes at most {settings.POLICY_BATCH_MAX_ITEMS} items.",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        errors: dict[int, ApplicationError] = {}
+        policies: dict[int, Policy] = {}
+        for index, bind in enumerate(binds):
+            try:
+                policies[index] = _policy_from(merchant, bind, now)
+            except ApplicationError as error:
+                errors[index] = error
+        candidates = sorted(policies)
+        for position, error in _conflicts(merchant, [policies[i] for i in candidates]).items():
+            errors[candidates[position]] = error
+        if errors:
+            items = [
+                {"index": i, "status": "ok"}
+                if i not in errors
+                else {
+                    "index": i,
+                    "status": "error",
+                    "code": errors[i].code,
+                    "message": errors[i].message,
+                    "fields": errors[i].fields,
+                }
+                for i in range(len(binds))
+            ]
+            raise BatchRejected(items, status_code=errors[min(errors)].status_code)
+        return _store_issued(merchant, [policies[i] for i in range(len(binds))], actor)
+
+
+# --- Lifecycle -------------------------------------------------------------------------------
+def policy_transition(
+    *, policy: Policy, to_status: str, actor: str, reason: str, changes: dict | None = None
+) -> None:
+    """Move a policy along one edge of its transition table, with its event row.
+
+    A guarded UPDATE ... WHERE status = <from>: if another process moved the policy first,
+    nothing is written and the caller gets a conflict.
+    """
+    from_status = policy.status
+    if to_status not in POLICY_TRANSITIONS[from_status]:
+        raise ConflictError(
+            "invalid_transition", f"A policy cannot go from {from_status} to {to_status}."
+        )
+    changes = {"status": to_status, **(changes or {})}
+    with transaction.atomic():
+        if Policy.objects.filter(pk=policy.pk, status=from_status).update(**changes) != 1:
+            raise ConflictError(
+                "policy_state_changed", f"Policy {policy.pk} is no longer {from_status}."
+            )
+        PolicyEvent.objects.create(
+            policy=policy, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+        )
+    for field, value in changes.items():
+        setattr(policy, field, value)
+
+
+def policy_refund_due(*, policy: Policy, now: datetime) -> Decimal:
+    """Full refund before the cover starts; deposit cover refunds the unexpired share."""
+    if policy.product.exposure == Exposure.DEPOSIT_AMOUNT:
+        total = (policy.cover_ends_at - policy.cover_starts_at).total_seconds()
+        left = (policy.cover_ends_at - now).total_seconds()
+        return prorate(policy.premium, left, total, policy.currency)
+    if policy.cover_starts_at is None or policy.cover_starts_at > now:
+        return policy.premium
+    return Decimal("0.00")
+
+
+def policy_end(
+    *, policy: Policy, to_status: str, actor: str, reason: str, refund: Decimal, now: datetime
+) -> None:
+    """End a policy's cover: refund what is due and earn the rest of the premium."""
+    policy_transition(
+        policy=policy,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        changes={"ended_at": now, "refund_amount": refund},
+    )
+    journal_ref = policy_journal_ref(policy)
+    ledger_post(
+        transfers=[
+            ledger_transfer(
+                policy=policy,
+                kind=TransferKind.PREMIUM_REFUNDED,
+                amount=refund,
+                journal_ref=journal_ref,
+            ),
+            ledger_transfer(
+                policy=policy,
+                kind=TransferKind.PREMIUM_EARNED,
+                amount=policy.premium - refund,
+                journal_ref=journal_ref,
+            ),
+        ]
+    )
+
+
+def policy_cancel(*, policy: Policy, actor: str, reason: str = "cancelled") -> Policy:
+    now = timezone.now()
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().select_related("product").get(pk=policy.pk)
+        if policy.status != PolicyStatus.ACTIVE:
+            raise ConflictError(
+                "policy_not_active",
+                f"Policy {policy.pk} is {policy.status}; only an active policy can be cancelled.",
+            )
+        policy_end(
+            policy=policy,
+            to_status=PolicyStatus.CANCELLED,
+            actor=actor,
+            reason=reason,
+            refund=policy_refund_due(policy=policy, now=now),
+            now=now,
+        )
+        webhook_events_emit(
+            merchant_id=policy.merchant_id,
+            event_type=WebhookEventType.POLICY_CANCELLED,
+            payloads=[{**_policy_payload(policy), "refund_amount": str(policy.refund_amount)}],
+        )
+    return policy
+
+
+def policy_complete(*, policy: Policy, actor: str, reason: str) -> None:
+    """The order completed: the cover ends and the premium is earned (caller's transaction)."""
+    policy_end(
+        policy=policy,
+        to_status=PolicyStatus.COMPLETED,
+        actor=actor,
+        reason=reason,
+        refund=Decimal("0.00"),
+        now=timezone.now(),
+    )
+
+
+def policies_expire(*, actor: str, limit: int = 1000) -> int:
+    """End the cover of active policies whose cover period has run out."""
+    now = timezone.now()
+    expired = 0
+    with transaction.atomic():
+        due = (
+            Policy.objects.select_for_update(skip_locked=True)
+            .select_related("product")
+            .filter(status=PolicyStatus.ACTIVE, cover_ends_at__lte=now)[:limit]
+        )
+        for policy in due:
+            policy_end(
+                policy=policy,
+                to_status=PolicyStatus.EXPIRED,
+                actor=actor,
+                reason="cover period ended",
+                refund=Decimal("0.00"),
+                now=now,
+            )
+            expired += 1
+    return expired
+
+
+def policy_record_payout(
+    *, policy_id: int, claim_id: int, amount: Decimal, recoverable: bool, actor: str
+) -> Policy:
+    """A claim on the policy is paid: use up cover and post the payout (caller's transaction).
+
+    Order policies pay one claim and are then claimed; a deposit policy's aggregate limit is
+    shared by its claims until it is used up. A recoverable payout (deposit insurance) is owed
+    back by the merchant.
+    """
+    policy = Policy.objects.select_for_update().select_related("product").get(pk=policy_id)
+    if amount > policy.remaining_cover:
+        raise ConflictError(
+            "cover_exhausted",
+            f"The policy has {policy.remaining_cover} of cover left, less than {amount}.",
+        )
+    policy.cover_used += amount
+    Policy.objects.filter(pk=policy.pk).update(cover_used=policy.cover_used)
+    kind = TransferKind.RECOVERY_RECEIVABLE if recoverable else TransferKind.CLAIM_PAID
+    ledger_post(
+        transfers=[
+            ledger_transfer(
+                policy=policy,
+                kind=kind,
+                amount=amount,
+                journal_ref=claim_journal_ref(claim_id),
+                claim_id=claim_id,
+            )
+        ]
+    )
+    if policy.status == PolicyStatus.ACTIVE and (
+        policy.product.exposure == Exposure.ORDER_VALUE or policy.remaining_cover == 0
+    ):
+        policy_end(
+            policy=policy,
+            to_status=PolicyStatus.CLAIMED,
+            actor=actor,
+            reason=f"claim {claim_id} paid",
+            refund=Decimal("0.00"),
+            now=timezone.now(),
+        )
+    return policy
+
+
+def policy_record_recovery(
+    *, policy_id: int, claim_id: int, amount: Decimal, written_off: bool
+) -> None:
+    """The merchant repaid a recoverable payout, or it was written off (caller's transaction)."""
+    policy = Policy.objects.get(pk=policy_id)
+    kind = TransferKind.RECOVERY_WRITTEN_OFF if written_off else TransferKind.RECOVERY_REPAID
+    ledger_post(
+        transfers=[
+            ledger_transfer(
+                policy=policy,
+                kind=kind,
+                amount=amount,
+                journal_ref=claim_journal_ref(claim_id),
+                claim_id=claim_id,
+            )
+        ]
+    )

@@ -1,0 +1,235 @@
+"""Signed webhooks: events written with the change, delivered by workers, retried with backoff.
+
+Delivery is at least once: receivers deduplicate on the `Webhook-Id` header. The signature is
+HMAC-SHA256 with the endpoint's secret over "<timestamp>.<body>", sent as
+`Webhook-Signature: t=<timestamp>,v1=<hex>`; receivers should refuse old timestamps.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError, ConflictError, NotFoundError
+from insurance.models import (
+    DeliveryStatus,
+    Merchant,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
+from outbox.services import (
+    outbox_complete,
+    outbox_enqueue,
+    outbox_enqueue_many,
+    outbox_retry_later,
+)
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "insurance.webhook_deliver"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of generated secrets, not a secret
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise ApplicationError(
+            "invalid_webhook_url",
+            "The URL must be http(s)://host/...",
+            fields={"url": ["Not an http(s) URL."]},
+        )
+    if settings.WEBHOOK_REQUIRE_HTTPS and parts.scheme != "https":
+        raise ApplicationError(
+            "invalid_webhook_url", "Webhook URLs must use https.", fields={"url": ["Use https."]}
+        )
+
+
+def _refuse_private_address(url: str) -> None:
+    """Workers must not be turned against the platform's own network (SSRF)."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return
+    host = urlsplit(url).hostname or ""
+    for info in socket.getaddrinfo(host, None):
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise ValueError(f"{host} resolves to a non-public address ({address})")
+
+
+def webhook_endpoint_create(
+    *, merchant: Merchant, url: str, event_types: list[str], description: str = ""
+) -> WebhookEndpoint:
+    _check_url(url)
+    unknown = set(event_types) - set(WebhookEventType.values)
+    if not event_types or unknown:
+        raise ApplicationError(
+            "invalid_event_types",
+            "Choose one or more of the known event types.",
+            fields={"event_types": [f"Known types: {', '.join(WebhookEventType.values)}."]},
+        )
+    return WebhookEndpoint.objects.create(
+        merchant=merchant,
+        url=url,
+        description=description,
+        event_types=sorted(event_types),
+        secret=SECRET_PREFIX + secrets.token_urlsafe(32),
+    )
+
+
+def webhook_endpoint_disable(*, endpoint: WebhookEndpoint) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+
+
+def webhook_events_emit(*, merchant_id: int, event_type: str, payloads: list[dict]) -> int:
+    """Record events and their deliveries with the change (call inside its transaction).
+
+    One query when the merchant has no endpoint for this type, which is the common case.
+    Returns the number of deliveries queued.
+    """
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(merchant_id=merchant_id, active=True)
+        if event_type in endpoint.event_types
+    ]
+    if not endpoints or not payloads:
+        return 0
+    events = WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(merchant_id=merchant_id, type=event_type, payload=payload)
+            for payload in payloads
+        ]
+    )
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(event=event, endpoint=endpoint)
+            for event in events
+            for endpoint in endpoints
+        ]
+    )
+    outbox_enqueue_many(
+        task_name=DELIVER_TASK, kwargs_list=[{"delivery_id": d.pk} for d in deliveries]
+    )
+    return len(deliveries)
+
+
+def _backoff(attempts: int) -> timedelta:
+    seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+    return timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX_SECONDS))
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
+    """One HTTP attempt, outside any transaction: (status code, error, response excerpt)."""
+    event = delivery.event
+    body = json.dumps(
+        {
+            "id": str(event.pk),
+            "type": event.type,
+            "created_at": event.created_at,
+            "data": event.payload,
+        },
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+    ).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "insurance-platform-webhooks/1",
+        "Webhook-Id": str(event.pk),
+        "Webhook-Signature": webhook_signature(
+            secret=delivery.endpoint.secret, timestamp=timestamp, body=body
+        ),
+    }
+    try:
+        _refuse_private_address(delivery.endpoint.url)
+        response = httpx.post(
+            delivery.endpoint.url,
+            content=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            follow_redirects=False,
+        )
+    except (httpx.HTTPError, OSError, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500], ""
+    return response.status_code, "", response.text[:500]
+
+
+def webhook_deliver(*, delivery_id: int, outbox_id: int | None = None) -> WebhookDelivery | None:
+    delivery = (
+        WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        with transaction.atomic():
+            outbox_complete(outbox_id=outbox_id)
+        return delivery
+    started = time.perf_counter()
+    status_code, error, excerpt = _post(delivery)
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    ok = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            status_code=status_code,
+            duration_ms=duration_ms,
+            error=error,
+            response_excerpt=excerpt,
+        )
+        delivery.attempts += 1
+        if ok:
+            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
+        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        delivery.save(update_fields=["attempts", "status", "delivered_at"])
+        if delivery.status == DeliveryStatus.PENDING:
+            outbox_retry_later(
+                outbox_id=outbox_id,
+                delay=_backoff(delivery.attempts),
+                error=error or f"HTTP {status_code}",
+            )
+        else:
+            outbox_complete(outbox_id=outbox_id)
+    if not ok:
+        logger.info(
+            "webhook delivery %s failed (attempt %s): %s",
+            delivery.pk,
+            delivery.attempts,
+            error or status_code,
+        )
+    return delivery
+
+
+def webhook_delivery_resend(*, merchant: Merchant, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again now, whatever became of it (a merchant's 'resend')."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk=delivery_id, endpoint__merchant=merchant)
+            .first()
+        )
+        if delivery is None:
+            raise NotFoundError("delivery_not_found", f"Delivery {delivery_id} was not found.")
+        if delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0:
+            raise ConflictError("delivery_in_progress", "This delivery has not been tried yet.")
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempts = 0
+        delivery.save(update_fields=["status", "attempts"])
+        outbox_enqueue(task_name=DELIVER_TASK, kwargs={"delivery_id": delivery.pk})
+    return delivery
