@@ -62,13 +62,20 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _flatten_fields(detail: Any) -> dict[str, Any]:
+def _plain(detail: Any) -> Any:
+    """DRF's error details as plain JSON, keeping their nesting (a list item's errors stay at
+    its index)."""
     if isinstance(detail, dict):
-        return {
-            key: [str(item) for item in value] if isinstance(value, list) else value
-            for key, value in detail.items()
-        }
-    return {"non_field_errors": [str(item) for item in detail]}
+        return {key: _plain(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_plain(item) for item in detail]
+    return str(detail)
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return _plain(detail)
+    return {"non_field_errors": _plain(detail)}
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -94,7 +101,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if auth_header:
         headers["WWW-Authenticate"] = auth_header
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body(code, "The request has invalid fields.", _flatten_fields(exc.detail))
+        body = error_body(code, "The request has invalid fields.", _field_errors(exc.detail))
     else:
         body = error_body(code, str(exc.detail))
     return Response(body, status=exc.status_code, headers=headers)

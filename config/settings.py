@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "OAS_VERSION": "3.1.0",
     # Each status field gets the name of its own state machine in the schema.
     "ENUM_NAME_OVERRIDES": {
         "PolicyStatusEnum": "insurance.models.PolicyStatus",

@@ -61,7 +61,8 @@ class ApiKeyRateThrottle(throttling.BaseThrottle):
         limit = request.auth.rate_limit_per_minute or settings.API_RATE_LIMIT_PER_MINUTE
         now = time.time()
         window = int(now // self.WINDOW_SECONDS)
-        key = f"throttle:key:{request.auth.pk}:{window}"
+        # The key's hash, not its row id: ids repeat across databases sharing one cache.
+        key = f"throttle:{request.auth.key_hash[:32]}:{window}"
         cache.add(key, 0, timeout=self.WINDOW_SECONDS * 2)
         count = cache.incr(key)
         self.retry_after = (window + 1) * self.WINDOW_SECONDS - now

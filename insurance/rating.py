@@ -90,6 +90,8 @@ class Price:
 def _factor_for(spec: dict, value) -> Decimal:
     if "lookup" in spec:
         return Decimal(spec["lookup"].get(str(value), spec.get("default", "1")))
+    if value is None:
+        raise ValueError(f"The rating input {spec['input']} is missing.")
     factor = Decimal(spec["steps"][0][1])
     for threshold, step_factor in spec["steps"]:
         if Decimal(str(threshold)) <= value:

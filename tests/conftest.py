@@ -3,6 +3,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from drf_spectacular.generators import SchemaGenerator
+from openapi_core import OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
@@ -19,22 +23,56 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+@pytest.fixture(scope="session")
+def openapi() -> OpenAPI:
+    """The OpenAPI document the platform serves at /api/schema/."""
+    return OpenAPI.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+
+
+class SchemaCheckedClient(APIClient):
+    """An API client that fails the test when a response differs from the OpenAPI schema:
+    an undocumented status code, a missing field, a wrong type."""
+
+    def __init__(self, openapi: OpenAPI, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.openapi = openapi
+
+    def request(self, **kwargs):
+        response = super().request(**kwargs)
+        try:
+            self.openapi.validate_response(
+                DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+            )
+        except (PathNotFound, OperationNotFound):
+            pass  # not an API operation (an unknown path or method): nothing to compare
+        return response
+
+
+def client_for(merchant, openapi: OpenAPI) -> SchemaCheckedClient:
+    client = SchemaCheckedClient(openapi)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {ApiKeyFactory.create_raw(merchant=merchant)}")
+    return client
+
+
 @pytest.fixture
 def merchant():
     return MerchantFactory()
 
 
 @pytest.fixture
-def api_key(merchant) -> str:
-    """A raw API key of `merchant`, as a client would hold it."""
-    return ApiKeyFactory.create_raw(merchant=merchant)
+def api(merchant, openapi) -> SchemaCheckedClient:
+    """The API as `merchant`'s checkout system sees it."""
+    return client_for(merchant, openapi)
 
 
 @pytest.fixture
-def api(api_key) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
-    return client
+def other_merchant():
+    return MerchantFactory()
+
+
+@pytest.fixture
+def other_api(other_merchant, openapi) -> SchemaCheckedClient:
+    return client_for(other_merchant, openapi)
 
 
 class WorkerLog:

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 import factory
 
-from insurance.models import Merchant
+from insurance.models import Merchant, Policy, Product
 from insurance.services.api_keys import api_key_create
 
 
@@ -19,3 +21,20 @@ class ApiKeyFactory:
     def create_raw(*, merchant: Merchant, name: str = "test") -> str:
         _, raw_key = api_key_create(merchant=merchant, name=name)
         return raw_key
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    """A policy row for tests that need history; issuance itself goes through the API."""
+
+    class Meta:
+        model = Policy
+
+    merchant = factory.SubFactory(MerchantFactory)
+    product = factory.LazyFunction(lambda: Product.objects.get(code="shipping_return"))
+    order_ref = factory.Sequence(lambda n: f"ORDER-{n}")
+    buyer_ref = factory.Sequence(lambda n: f"buyer-{n}")
+    payer = "buyer"
+    exposure_amount = Decimal("100.00")
+    premium = Decimal("2.00")
+    cover = Decimal("12.00")
+    claim_window_hours = 48

@@ -84,6 +84,15 @@ class NewestFirstPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        # DRF describes the links with OpenAPI 3.0's `nullable`; the schema is OpenAPI 3.1.
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
 
 class MerchantListView(mixins.ListModelMixin, GenericAPIView):
     """GET a list of the calling merchant's rows: filtered, cursor-paginated, newest first."""

@@ -40,7 +40,10 @@ class PolicyListView(MerchantListView):
     def merchant_queryset(self, merchant):
         return policies_for_merchant(merchant=merchant)
 
-    @extend_schema(summary="The merchant's policies, newest first")
+    @extend_schema(
+        summary="The merchant's policies, newest first",
+        responses={200: PolicyOutput(many=True), **error_responses(400, 401, 429)},
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 

@@ -20,11 +20,11 @@ class CoverInput(serializers.Serializer):
 
     product = serializers.SlugField(max_length=50)
     buyer_ref = serializers.CharField(max_length=100, required=False, default="")
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False, default="")
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
     order_value = money(required=False)
     deposit_amount = money(required=False)
     term_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
-    category = serializers.SlugField(max_length=50, required=False, default="")
+    category = serializers.SlugField(max_length=50, required=False)
     buyer_region = serializers.CharField(max_length=50, required=False, default="")
     seller_region = serializers.CharField(max_length=50, required=False, default="")
     transit_days = serializers.IntegerField(min_value=0, max_value=60, required=False)

@@ -81,7 +81,10 @@ class EndpointListView(MerchantListView):
     def merchant_queryset(self, merchant):
         return webhook_endpoints_for_merchant(merchant=merchant)
 
-    @extend_schema(summary="The merchant's webhook endpoints")
+    @extend_schema(
+        summary="The merchant's webhook endpoints",
+        responses={200: EndpointOutput(many=True), **error_responses(400, 401, 429)},
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -138,7 +141,10 @@ class DeliveryListView(MerchantListView):
     def merchant_queryset(self, merchant):
         return webhook_deliveries_for_merchant(merchant=merchant).prefetch_related("log")
 
-    @extend_schema(summary="The delivery log, newest first")
+    @extend_schema(
+        summary="The delivery log, newest first",
+        responses={200: DeliveryOutput(many=True), **error_responses(400, 401, 429)},
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
