@@ -1,6 +1,8 @@
+import contextlib
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from django.conf import settings
 from drf_spectacular.generators import SchemaGenerator
@@ -10,8 +12,16 @@ from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotF
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from tests.factories import ApiKeyFactory, MerchantFactory
-from tests.processes import celery_worker_args, child_env, running, test_database_url, wait_for
+from tests.factories import ApiKeyFactory, MerchantFactory, ensure_default_products
+from tests.processes import (
+    VENV_BIN,
+    celery_worker_args,
+    child_env,
+    free_port,
+    running,
+    test_database_url,
+    wait_for,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,6 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
             "The tests run on PostgreSQL and Redis: use `make test`, or set DATABASE_URL=postgres://"
             "... and CELERY_BROKER_URL=redis://... yourself."
         )
+
+
+@pytest.fixture(autouse=True)
+def _default_products_in_transactional_tests(request):
+    """Transactional tests flush every table after they run, the products the data migration
+    inserted included; put them back for the tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        request.getfixturevalue("transactional_db")
+        ensure_default_products()
 
 
 @pytest.fixture(scope="session")
@@ -39,12 +61,12 @@ class SchemaCheckedClient(APIClient):
 
     def request(self, **kwargs):
         response = super().request(**kwargs)
-        try:
+        # Paths and methods outside the API (an unknown path, a wrong method) have nothing to
+        # compare against.
+        with contextlib.suppress(PathNotFound, OperationNotFound):
             self.openapi.validate_response(
                 DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
             )
-        except (PathNotFound, OperationNotFound):
-            pass  # not an API operation (an unknown path or method): nothing to compare
         return response
 
 
@@ -78,8 +100,9 @@ def other_api(other_merchant, openapi) -> SchemaCheckedClient:
 class WorkerLog:
     """The log of a worker process started by a test, read as it grows."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, process) -> None:
         self.path = path
+        self.process = process
 
     def text(self) -> str:
         return self.path.read_text(errors="replace")
@@ -93,22 +116,63 @@ class WorkerLog:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A real Celery worker process on the test database and the test broker.
+def start_worker(transactional_db, tmp_path):
+    """Start real Celery worker processes on the test database and broker; stopped after.
 
-    Function-scoped so each test sees a worker whose log is its own; tests that use it commit
-    their rows (transactional_db) so the worker can read them.
+    Tests that use a worker commit their rows (transactional_db) so the worker can read them.
+    `beat=True` runs the periodic tasks (the outbox sweeper) in the worker too.
     """
-    # Messages left by earlier tests (sent where no worker ran) are not this test's work.
-    celery_app.control.purge()
-    log_path = tmp_path / "worker.log"
-    env = child_env(DATABASE_URL=test_database_url(), LOG_FORMAT="json")
-    with running(celery_worker_args(), env=env, log_path=log_path) as process:
-        log = WorkerLog(log_path)
-        wait_for(
-            lambda: "ready." in log.text() or process.poll() is not None,
-            timeout=60,
-            what="the Celery worker to start",
-        )
-        assert process.poll() is None, log.text()
-        yield log
+    with contextlib.ExitStack() as stack:
+
+        def start(*, beat: bool = False, name: str = "worker", **env: str) -> WorkerLog:
+            log_path = tmp_path / f"{name}.log"
+            args = celery_worker_args() + (["--beat"] if beat else [])
+            child = child_env(
+                DATABASE_URL=test_database_url(),
+                LOG_FORMAT="json",
+                DATA_DIR=str(tmp_path / name),
+                **env,
+            )
+            process = stack.enter_context(running(args, env=child, log_path=log_path))
+            log = WorkerLog(log_path, process)
+            wait_for(
+                lambda: "ready." in log.text() or process.poll() is not None,
+                timeout=60,
+                what="the Celery worker to start",
+            )
+            assert process.poll() is None, log.text()
+            return log
+
+        # Messages left by earlier tests (sent where no worker ran) are not this test's work.
+        celery_app.control.purge()
+        yield start
+
+
+@pytest.fixture
+def celery_worker(start_worker) -> "WorkerLog":
+    return start_worker()
+
+
+@pytest.fixture
+def web_server(transactional_db, tmp_path) -> str:
+    """gunicorn serving the platform on the test database; yields its base URL."""
+    port = free_port()
+    env = child_env(
+        DATABASE_URL=test_database_url(),
+        WEB_ADDR=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+        DATA_DIR=str(tmp_path / "web"),
+    )
+    args = [str(VENV_BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
+    with running(args, env=env, log_path=tmp_path / "web.log") as process:
+        base = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            assert process.poll() is None, (tmp_path / "web.log").read_text()
+            try:
+                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(up, timeout=60, what="gunicorn to answer")
+        yield base

@@ -1,6 +1,8 @@
+import importlib
 from decimal import Decimal
 
 import factory
+from django.apps import apps
 
 from insurance.models import Merchant, Policy, Product
 from insurance.services.api_keys import api_key_create
@@ -38,3 +40,10 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     premium = Decimal("2.00")
     cover = Decimal("12.00")
     claim_window_hours = 48
+
+
+def ensure_default_products() -> None:
+    """Put back the products the data migration inserts (a transactional test's flush
+    empties every table)."""
+    migration = importlib.import_module("insurance.migrations.0002_default_products")
+    migration.insert_default_products(apps, schema_editor=None)
