@@ -266,6 +266,8 @@ REST_FRAMEWORK = {
 # Requests per minute for an API key that has no limit of its own.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=60_000)
 POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
+# How long a process keeps product terms and webhook endpoints before reading them again.
+PRODUCT_CACHE_SECONDS = env.float("PRODUCT_CACHE_SECONDS", default=5.0)
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 
 # Webhooks: attempt n waits BASE x 2^(n-1) seconds (at most MAX) before attempt n+1.
@@ -339,6 +341,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
         "django_guid": {"level": "WARNING"},
+        # Every request already has its line (config.middleware.RequestLogMiddleware); Django's
+        # own warning per 4xx would repeat it.
+        "django.request": {"level": "ERROR"},
         # The filesystem broker has no host; kombu warns about that on every connection.
         "kombu.connection": {"level": "ERROR" if EMBEDDED_BROKER else "WARNING"},
     },

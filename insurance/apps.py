@@ -1,4 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+def _forget_offers(**kwargs) -> None:
+    from insurance.selectors import product_offers_forget
+
+    product_offers_forget()
+
+
+def _forget_endpoints(**kwargs) -> None:
+    from insurance.selectors import webhook_endpoints_forget
+
+    webhook_endpoints_forget()
 
 
 class InsuranceConfig(AppConfig):
@@ -7,3 +20,10 @@ class InsuranceConfig(AppConfig):
 
     def ready(self) -> None:
         from insurance.api import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from insurance.models import MerchantProductTerms, Product, WebhookEndpoint
+
+        # Cache invalidation only (insurance.selectors): these receivers hold no business rule.
+        for signal in (post_save, post_delete):
+            signal.connect(_forget_offers, sender=Product)
+            signal.connect(_forget_offers, sender=MerchantProductTerms)
+            signal.connect(_forget_endpoints, sender=WebhookEndpoint)

@@ -1,8 +1,10 @@
 """API clients authenticate as a merchant with `Authorization: Bearer <key>`."""
 
+import functools
 import time
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import authentication, exceptions, permissions, throttling
@@ -11,6 +13,27 @@ from rest_framework.request import Request
 from insurance.models import ApiKey, Merchant
 from insurance.selectors import api_key_active_by_hash
 from insurance.services.api_keys import api_key_hash, api_key_touch
+
+
+@functools.cache
+def _redis() -> redis.Redis | None:
+    return (
+        redis.Redis.from_url(settings.CACHE_URL)
+        if settings.CACHE_URL.startswith(("redis://", "rediss://"))
+        else None
+    )
+
+
+def _count(key: str, *, ttl: int) -> int:
+    """Add one to a counter that expires; one round trip to Redis."""
+    client = _redis()
+    if client is None:  # the embedded file cache: good enough for one machine's demo
+        cache.add(key, 0, timeout=ttl)
+        return cache.incr(key)
+    pipeline = client.pipeline(transaction=False)
+    pipeline.incr(key)
+    pipeline.expire(key, ttl, nx=True)
+    return pipeline.execute()[0]
 
 
 @dataclass(frozen=True)
@@ -62,9 +85,8 @@ class ApiKeyRateThrottle(throttling.BaseThrottle):
         now = time.time()
         window = int(now // self.WINDOW_SECONDS)
         # The key's hash, not its row id: ids repeat across databases sharing one cache.
-        key = f"throttle:{request.auth.key_hash[:32]}:{window}"
-        cache.add(key, 0, timeout=self.WINDOW_SECONDS * 2)
-        count = cache.incr(key)
+        key = cache.make_and_validate_key(f"throttle:{request.auth.key_hash[:32]}:{window}")
+        count = _count(key, ttl=self.WINDOW_SECONDS * 2)
         self.retry_after = (window + 1) * self.WINDOW_SECONDS - now
         return count <= limit
 

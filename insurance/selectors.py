@@ -1,8 +1,11 @@
 """Reads of insurance data that other code (APIs, web UIs, the claims app) may call."""
 
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cachetools import TTLCache
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
 from config.errors import ApplicationError, NotFoundError
@@ -38,7 +41,29 @@ class ProductOffer:
     claim_window_hours: int
 
 
+# Offers are read on every quote and bind and change rarely: each process keeps them a few
+# seconds. A save in this process clears them at once (insurance.apps); other processes see a
+# staff edit within PRODUCT_CACHE_SECONDS.
+_offers: TTLCache = TTLCache(maxsize=10_000, ttl=settings.PRODUCT_CACHE_SECONDS)
+_offers_lock = threading.Lock()
+
+
+def product_offers_forget() -> None:
+    with _offers_lock:
+        _offers.clear()
+
+
 def product_offer_for(*, merchant: Merchant, code: str) -> ProductOffer:
+    with _offers_lock:
+        offer = _offers.get((merchant.pk, code))
+    if offer is None:
+        offer = _product_offer_load(merchant=merchant, code=code)
+        with _offers_lock:
+            _offers[(merchant.pk, code)] = offer
+    return offer
+
+
+def _product_offer_load(*, merchant: Merchant, code: str) -> ProductOffer:
     product = Product.objects.filter(code=code, active=True).first()
     if product is None:
         raise ApplicationError(
@@ -131,15 +156,37 @@ def policy_get(*, policy_id: int) -> Policy:
 
 
 def api_key_active_by_hash(*, key_hash: str) -> ApiKey | None:
-    return (
-        ApiKey.objects.select_related("merchant")
-        .filter(key_hash=key_hash, revoked_at__isnull=True)
-        .first()
-    )
+    try:
+        return ApiKey.objects.select_related("merchant").get(
+            key_hash=key_hash, revoked_at__isnull=True
+        )
+    except ApiKey.DoesNotExist:
+        return None
 
 
 def api_keys_for_merchant(*, merchant: Merchant) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(merchant=merchant).order_by("-created_at")
+
+
+_endpoints: TTLCache = TTLCache(maxsize=10_000, ttl=settings.PRODUCT_CACHE_SECONDS)
+_endpoints_lock = threading.Lock()
+
+
+def webhook_endpoints_forget() -> None:
+    with _endpoints_lock:
+        _endpoints.clear()
+
+
+def webhook_endpoints_subscribed(*, merchant_id: int, event_type: str) -> list[WebhookEndpoint]:
+    """The merchant's active endpoints for an event type; kept like the product offers, since
+    every issue asks and almost every answer is 'none'."""
+    with _endpoints_lock:
+        active = _endpoints.get(merchant_id)
+    if active is None:
+        active = list(WebhookEndpoint.objects.filter(merchant_id=merchant_id, active=True))
+        with _endpoints_lock:
+            _endpoints[merchant_id] = active
+    return [endpoint for endpoint in active if event_type in endpoint.event_types]
 
 
 def webhook_endpoints_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:

@@ -259,14 +259,26 @@ def _policy_payload(policy: Policy) -> dict:
     }
 
 
+def _unique_violation(error: IntegrityError, policies: list[Policy]) -> ConflictError:
+    """The conflict a unique index reported when another request got there first."""
+    # PostgreSQL names the index (its message also quotes the values); SQLite names the column.
+    diagnosis = getattr(error.__cause__, "diag", None)
+    index = getattr(diagnosis, "constraint_name", None) or str(error)
+    if "quote" in index:
+        return ConflictError("quote_already_bound", "This quote is already bound to a policy.")
+    what = (
+        f"order {policies[0].order_ref!r} and {policies[0].product.code}"
+        if len(policies) == 1
+        else "one of these orders and products"
+    )
+    return ConflictError("policy_already_issued", f"A policy for {what} was already issued.")
+
+
 def _store_issued(merchant: Merchant, policies: list[Policy], actor: str) -> list[Policy]:
     try:
         Policy.objects.bulk_create(policies)
-    except IntegrityError:
-        # Another request issued one of these between our check and our insert.
-        raise ConflictError(
-            "policy_already_issued", "A policy for this order and product was just issued."
-        ) from None
+    except IntegrityError as error:
+        raise _unique_violation(error, policies) from None
     PolicyEvent.objects.bulk_create(
         [
             PolicyEvent(
@@ -299,13 +311,15 @@ def _store_issued(merchant: Merchant, policies: list[Policy], actor: str) -> lis
 
 
 def policy_bind(*, merchant: Merchant, bind: BindRequest, actor: str) -> Policy:
-    """Issue one policy, from a quote or priced now. One transaction."""
+    """Issue one policy, from a quote or priced now. One transaction.
+
+    The unique indexes refuse a second policy for the order and product, or a second bind of
+    the quote; no look-before-insert query is needed. Any error aborts the caller's whole
+    transaction, so no savepoint is taken.
+    """
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         policy = _policy_from(merchant, bind, now)
-        conflict = _conflicts(merchant, [policy]).get(0)
-        if conflict is not None:
-            raise conflict
         return _store_issued(merchant, [policy], actor)[0]
 
 
@@ -339,7 +353,7 @@ def policies_issue_batch(
             f"A batch takes at most {settings.POLICY_BATCH_MAX_ITEMS} items.",
         )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         errors: dict[int, ApplicationError] = {}
         policies: dict[int, Policy] = {}
         for index, bind in enumerate(binds):

@@ -32,6 +32,7 @@ from insurance.models import (
     WebhookEvent,
     WebhookEventType,
 )
+from insurance.selectors import webhook_endpoints_subscribed
 from outbox.services import (
     outbox_complete,
     outbox_enqueue,
@@ -102,14 +103,10 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint) -> None:
 def webhook_events_emit(*, merchant_id: int, event_type: str, payloads: list[dict]) -> int:
     """Record events and their deliveries with the change (call inside its transaction).
 
-    One query when the merchant has no endpoint for this type, which is the common case.
+    No query when the merchant has no endpoint for this type, which is the common case.
     Returns the number of deliveries queued.
     """
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(merchant_id=merchant_id, active=True)
-        if event_type in endpoint.event_types
-    ]
+    endpoints = webhook_endpoints_subscribed(merchant_id=merchant_id, event_type=event_type)
     if not endpoints or not payloads:
         return 0
     events = WebhookEvent.objects.bulk_create(

@@ -16,17 +16,23 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def http(web_server) -> httpx.Client:
     key = ApiKeyFactory.create_raw(merchant=MerchantFactory())
-    with httpx.Client(base_url=web_server, headers={"Authorization": f"Bearer {key}"},
-                      timeout=30) as client:
+    with httpx.Client(
+        base_url=web_server, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ) as client:
         yield client
 
 
 def test_checkout_flow_over_http(http):
     quote = http.post("/api/v1/quotes", json=SHIPPING)
-    bound = http.post("/api/v1/policies", json={"quote_id": quote.json()["id"],
-                                                "order_ref": "E2E-1"})
-    cart = http.post("/api/v1/policies/batch", json={"items": [
-        {**PRODUCE, "order_ref": "E2E-2"}, {**DEPOSIT, "order_ref": "DEPOSIT-E2E"}]})
+    bound = http.post(
+        "/api/v1/policies", json={"quote_id": quote.json()["id"], "order_ref": "E2E-1"}
+    )
+    cart = http.post(
+        "/api/v1/policies/batch",
+        json={
+            "items": [{**PRODUCE, "order_ref": "E2E-2"}, {**DEPOSIT, "order_ref": "DEPOSIT-E2E"}]
+        },
+    )
     delivered = http.post("/api/v1/orders/E2E-2/events", json={"kind": "delivered"})
     completed = http.post("/api/v1/orders/E2E-2/events", json={"kind": "completed"})
     cancelled = http.post(f"/api/v1/policies/{bound.json()['id']}/cancel")
@@ -49,8 +55,12 @@ def test_the_served_schema_is_valid_openapi(web_server):
     assert response.status_code == 200
     spec = response.json()
     OpenAPI.from_dict(spec)  # raises if the document is not valid OpenAPI
-    assert {"/api/v1/quotes", "/api/v1/policies", "/api/v1/policies/batch",
-            "/api/v1/orders/{order_ref}/events"} <= set(spec["paths"])
+    assert {
+        "/api/v1/quotes",
+        "/api/v1/policies",
+        "/api/v1/policies/batch",
+        "/api/v1/orders/{order_ref}/events",
+    } <= set(spec["paths"])
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
@@ -79,5 +89,6 @@ def test_concurrent_binds_of_one_order_without_keys_issue_exactly_one_policy(htt
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] + [409] * 15
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {
-        "policy_already_issued"}
+        "policy_already_issued"
+    }
     assert Policy.objects.filter(order_ref="RACE-2").count() == 1

@@ -10,13 +10,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--merchant", required=True, help="the merchant's slug")
         parser.add_argument("--name", default="created from the command line")
+        parser.add_argument(
+            "--rate-limit", type=int, default=None, help="requests per minute (default: platform's)"
+        )
 
-    def handle(self, *args, merchant: str, name: str, **options) -> None:
+    def handle(self, *args, merchant: str, name: str, rate_limit: int | None, **options) -> None:
         try:
             owner = Merchant.objects.get(slug=merchant)
         except Merchant.DoesNotExist:
             raise CommandError(f"No merchant with slug {merchant!r}.") from None
-        api_key, raw_key = api_key_create(merchant=owner, name=name)
+        api_key, raw_key = api_key_create(
+            merchant=owner, name=name, rate_limit_per_minute=rate_limit
+        )
         self.stderr.write(
             f"API key {api_key.prefix}… for {owner.slug}; store it now, it is not shown again:"
         )
