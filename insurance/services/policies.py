@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError, ConflictError
-from fraud.selectors import claimant_trust_level
+from fraud.selectors import claimant_trust_levels
 from insurance.models import (
     POLICY_TRANSITIONS,
     Exposure,
@@ -31,7 +31,7 @@ from insurance.selectors import (
     ProductOffer,
     product_offer_for,
     quote_get_for_merchant,
-    risk_history,
+    risk_histories,
 )
 from insurance.services.ledger import (
     claim_journal_ref,
@@ -75,6 +75,24 @@ class BindRequest:
     cover: CoverRequest | None = None
 
 
+@dataclass(frozen=True)
+class History:
+    """What the platform knows of the buyers of one request: loaded once for a whole cart."""
+
+    rates: dict[str, dict[str, Decimal]]
+    trust: dict[str, int]
+
+    @classmethod
+    def load(cls, merchant: Merchant, requests: list[CoverRequest]) -> History:
+        buyer_refs = {request.buyer_ref for request in requests}
+        if not buyer_refs:
+            return cls(rates={}, trust={})
+        return cls(
+            rates=risk_histories(buyer_refs=buyer_refs, merchant=merchant),
+            trust=claimant_trust_levels(claimant_refs=buyer_refs),
+        )
+
+
 def _field_error(code: str, field: str, message: str) -> ApplicationError:
     return ApplicationError(code, message, fields={field: [message]})
 
@@ -86,7 +104,9 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def _rating_inputs(offer: ProductOffer, merchant: Merchant, request: CoverRequest) -> RatingInputs:
+def _rating_inputs(
+    offer: ProductOffer, merchant: Merchant, request: CoverRequest, history: History
+) -> RatingInputs:
     """Check the request against the product and gather every value its factors read."""
     terms, product = offer.terms, offer.product
     if request.currency and request.currency != terms.currency:
@@ -137,15 +157,17 @@ def _rating_inputs(offer: ProductOffer, merchant: Merchant, request: CoverReques
             request.transit_days if request.transit_days is not None else 1
         )
     if used & HISTORY_INPUTS:
-        values.update(risk_history(buyer_ref=request.buyer_ref, merchant=merchant))
+        values.update(history.rates[request.buyer_ref])
     if "trust_level" in used:
-        values["trust_level"] = Decimal(claimant_trust_level(claimant_ref=request.buyer_ref))
+        values["trust_level"] = Decimal(history.trust[request.buyer_ref])
     return RatingInputs(exposure_amount=exposure_amount, values=values)
 
 
-def _priced(merchant: Merchant, request: CoverRequest) -> tuple[ProductOffer, Price, dict]:
+def _priced(
+    merchant: Merchant, request: CoverRequest, history: History
+) -> tuple[ProductOffer, Price, dict]:
     offer = product_offer_for(merchant=merchant, code=request.product)
-    inputs = _rating_inputs(offer, merchant, request)
+    inputs = _rating_inputs(offer, merchant, request, history)
     stored_inputs = {
         k: (str(v) if isinstance(v, Decimal) else v)
         for k, v in asdict(request).items()
@@ -155,7 +177,7 @@ def _priced(merchant: Merchant, request: CoverRequest) -> tuple[ProductOffer, Pr
 
 
 def quote_create(*, merchant: Merchant, request: CoverRequest) -> Quote:
-    offer, priced, stored_inputs = _priced(merchant, request)
+    offer, priced, stored_inputs = _priced(merchant, request, History.load(merchant, [request]))
     return Quote.objects.create(
         merchant=merchant,
         product=offer.product,
@@ -171,7 +193,7 @@ def quote_create(*, merchant: Merchant, request: CoverRequest) -> Quote:
     )
 
 
-def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime) -> Policy:
+def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime, history: History) -> Policy:
     """An unsaved policy for one bind request; raises ApplicationError if it cannot be issued."""
     if bind.quote_id is not None:
         quote = quote_get_for_merchant(merchant=merchant, quote_id=bind.quote_id)
@@ -188,7 +210,7 @@ def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime) -> Policy
             quote.claim_window_hours,
         )
     else:
-        offer, priced, inputs = _priced(merchant, bind.cover)
+        offer, priced, inputs = _priced(merchant, bind.cover, history)
         product, rating = offer.product, priced.breakdown
         premium, cover, currency = priced.premium, priced.cover, priced.currency
         exposure_amount = Decimal(priced.breakdown["exposure"])
@@ -216,6 +238,11 @@ def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime) -> Policy
         cover_starts_at=cover_starts_at,
         cover_ends_at=cover_ends_at,
     )
+
+
+def _covers(binds: list[BindRequest]) -> list[CoverRequest]:
+    """The cover requests to price now (binds of a held quote are priced already)."""
+    return [bind.cover for bind in binds if bind.cover is not None]
 
 
 def _conflicts(merchant: Merchant, policies: list[Policy]) -> dict[int, ApplicationError]:
@@ -319,7 +346,7 @@ def policy_bind(*, merchant: Merchant, bind: BindRequest, actor: str) -> Policy:
     """
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        policy = _policy_from(merchant, bind, now)
+        policy = _policy_from(merchant, bind, now, History.load(merchant, _covers([bind])))
         return _store_issued(merchant, [policy], actor)[0]
 
 
@@ -356,9 +383,10 @@ def policies_issue_batch(
     with transaction.atomic(savepoint=False):
         errors: dict[int, ApplicationError] = {}
         policies: dict[int, Policy] = {}
+        history = History.load(merchant, _covers(binds))
         for index, bind in enumerate(binds):
             try:
-                policies[index] = _policy_from(merchant, bind, now)
+                policies[index] = _policy_from(merchant, bind, now, history)
             except ApplicationError as error:
                 errors[index] = error
         candidates = sorted(policies)
