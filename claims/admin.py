@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from claims.models import Claim, ClaimEvent, ClaimPhoto, Payout
+from claims.models import Claim, ClaimEvent, ClaimPhoto, ClaimRules, Payout, Recovery
+from insurance.admin import ReadOnlyAdmin
 
 
 class ClaimEventInline(admin.TabularInline):
@@ -9,38 +10,64 @@ class ClaimEventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["from_status", "to_status", "actor", "reason", "created_at"]
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
 
 class ClaimPhotoInline(admin.TabularInline):
     model = ClaimPhoto
     extra = 0
     can_delete = False
-    readonly_fields = ["image", "width", "height", "uploaded_at"]
+    readonly_fields = ["image", "content_type", "size", "width", "height", "uploaded_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ReadOnlyAdmin):
+    """Claims move only through their services (the reviewers' dashboard), each move audited."""
+
     list_display = [
         "id",
         "merchant",
-        "policy",
+        "product",
         "claimant_ref",
         "amount",
         "status",
         "reason_code",
+        "risk_score",
         "submitted_at",
     ]
-    list_filter = ["status", "reason_code", "merchant"]
-    search_fields = ["claimant_ref", "policy__order_ref"]
-    list_select_related = ["merchant", "policy__product"]
+    list_filter = ["status", "product", "origin"]
+    search_fields = ["claimant_ref", "policy__order_ref", "tracking_number"]
+    list_select_related = ["merchant", "product"]
     inlines = [ClaimPhotoInline, ClaimEventInline]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # claims move only through their services, each move an audited event
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
-    list_display = ["claim", "amount", "currency", "paid_at"]
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "amount", "currency", "provider", "provider_reference", "paid_at"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "claim",
+        "amount_due",
+        "amount_repaid",
+        "amount_written_off",
+        "requested_at",
+        "closed_at",
+    ]
+
+
+@admin.register(ClaimRules)
+class ClaimRulesAdmin(admin.ModelAdmin):
+    list_display = [
+        "product",
+        "auto_approve_max_amount",
+        "velocity_max_claims",
+        "velocity_window_hours",
+        "min_trust_level",
+    ]

@@ -1,14 +1,44 @@
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import services
-from claims.models import Claim, ClaimEvent, Payout
-from claims.selectors import claim_get_for_merchant
+from claims.models import (
+    Claim,
+    ClaimEvent,
+    ClaimPhoto,
+    ClaimStatus,
+    Payout,
+    RejectReason,
+    ReviewerRejectReason,
+)
+from claims.photos import photos_check
+from claims.selectors import claim_get_for_merchant, claims_for_merchant
+from claims.services import claim_submit
+from insurance.api.common import IDEMPOTENCY_HEADER, MerchantListView, actor, idempotent_post
 from insurance.api.schema import error_responses
-from insurance.money import MONEY_DECIMALS, MONEY_DIGITS
+from insurance.api.serializers import money
+
+REASON_LABELS = {**dict(RejectReason.choices), **dict(ReviewerRejectReason.choices)}
+
+
+class ClaimInput(serializers.Serializer):
+    policy_id = serializers.IntegerField(min_value=1)
+    claimant_ref = serializers.CharField(max_length=100)
+    amount = money()
+    description = serializers.CharField(max_length=2000, required=False, default="")
+    device_id = serializers.CharField(max_length=100, required=False, default="")
+    address = serializers.CharField(max_length=300, required=False, default="")
+    # Evidence photos (multipart/form-data): JPEG, PNG, WebP or HEIC. Checked by
+    # claims.photos, which says precisely what is wrong with a bad one.
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        required=False,
+        default=list,
+    )
 
 
 class ClaimEventOutput(serializers.ModelSerializer):
@@ -20,62 +50,125 @@ class ClaimEventOutput(serializers.ModelSerializer):
 class PayoutOutput(serializers.ModelSerializer):
     class Meta:
         model = Payout
-        fields = ["amount", "currency", "paid_at"]
+        fields = ["amount", "currency", "provider", "provider_reference", "paid_at"]
+
+
+class ClaimPhotoOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimPhoto
+        fields = ["id", "original_name", "content_type", "size", "width", "height", "uploaded_at"]
 
 
 class ClaimOutput(serializers.ModelSerializer):
-    policy_id = serializers.IntegerField()
+    product = serializers.CharField(source="product.code")
+    reason = serializers.SerializerMethodField()
+    review_reasons = serializers.SerializerMethodField()
     payout = PayoutOutput(read_only=True, allow_null=True)
-    events = ClaimEventOutput(many=True, read_only=True)
 
     class Meta:
         model = Claim
         fields = [
             "id",
             "policy_id",
+            "product",
+            "origin",
             "claimant_ref",
             "status",
             "reason_code",
+            "reason",
+            "review_reasons",
             "amount",
             "currency",
             "description",
+            "tracking_number",
             "submitted_at",
             "decided_at",
+            "paid_at",
             "payout",
-            "events",
+        ]
+
+    def get_reason(self, claim: Claim) -> str:
+        """The decision's reason in words (empty until decided)."""
+        return REASON_LABELS.get(claim.reason_code, "")
+
+    def get_review_reasons(self, claim: Claim) -> list[str]:
+        """Why a person looks at it, by code; the details stay with the reviewers."""
+        return [reason["code"] for reason in claim.review_reasons]
+
+
+class ClaimDetailOutput(ClaimOutput):
+    photos = ClaimPhotoOutput(many=True, read_only=True)
+    events = ClaimEventOutput(many=True, read_only=True)
+
+    class Meta(ClaimOutput.Meta):
+        fields = [*ClaimOutput.Meta.fields, "photos", "events"]
+
+
+class ClaimFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
+    product = django_filters.CharFilter(field_name="product__code")
+    policy_id = django_filters.NumberFilter()
+    claimant_ref = django_filters.CharFilter()
+    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "status",
+            "product",
+            "policy_id",
+            "claimant_ref",
+            "submitted_after",
+            "submitted_before",
         ]
 
 
-class ClaimSubmitInput(serializers.Serializer):
-    policy_id = serializers.IntegerField(min_value=1)
-    claimant_ref = serializers.CharField(max_length=100)
-    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS)
-    description = serializers.CharField(max_length=2000, required=False, default="")
+class ClaimListView(MerchantListView):
+    serializer_class = ClaimOutput
+    filterset_class = ClaimFilter
+    parser_classes = [JSONParser, MultiPartParser]
 
+    def merchant_queryset(self, merchant):
+        return claims_for_merchant(merchant=merchant)
 
-class ClaimListView(APIView):
     @extend_schema(
-        request=ClaimSubmitInput,
-        responses={201: ClaimOutput, **error_responses(400, 401, 404, 415, 429)},
+        summary="The merchant's claims, newest first",
+        responses={200: ClaimOutput(many=True), **error_responses(400, 401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @extend_schema(
+        summary="File a claim for a policy, with evidence photos",
+        description="JSON, or multipart/form-data when photos are sent (field `photos`, "
+        "repeated). Workers decide the claim within seconds: follow it with GET "
+        "/api/v1/claims/{id} or the claim.decided and claim.paid webhooks.",
+        request={"multipart/form-data": ClaimInput, "application/json": ClaimInput},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ClaimDetailOutput, **error_responses(400, 401, 404, 409, 413, 415, 429)},
     )
     def post(self, request: Request) -> Response:
-        data = ClaimSubmitInput(data=request.data)
+        data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = services.claim_submit(
-            merchant=request.user.merchant,
-            policy_id=data.validated_data["policy_id"],
-            claimant_ref=data.validated_data["claimant_ref"],
-            amount=data.validated_data["amount"],
-            description=data.validated_data["description"],
-            photos=[],
-            actor=f"api_key:{request.auth.prefix}",
-        )
-        claim = claim_get_for_merchant(merchant=request.user.merchant, claim_id=claim.pk)
-        return Response(ClaimOutput(claim).data, status=status.HTTP_201_CREATED)
+        fields = dict(data.validated_data)
+        photos = photos_check(fields.pop("photos"))
+
+        def run() -> Response:
+            claim = claim_submit(
+                merchant=request.user.merchant, photos=photos, actor=actor(request), **fields
+            )
+            claim = claim_get_for_merchant(merchant=request.user.merchant, claim_id=claim.pk)
+            return Response(ClaimDetailOutput(claim).data, status=status.HTTP_201_CREATED)
+
+        return idempotent_post(request, run)
 
 
 class ClaimDetailView(APIView):
-    @extend_schema(responses={200: ClaimOutput, **error_responses(401, 404)})
+    @extend_schema(
+        summary="A claim: status, decision and its reason, payout, history",
+        responses={200: ClaimDetailOutput, **error_responses(401, 404)},
+    )
     def get(self, request: Request, claim_id: int) -> Response:
         claim = claim_get_for_merchant(merchant=request.user.merchant, claim_id=claim_id)
-        return Response(ClaimOutput(claim).data)
+        return Response(ClaimDetailOutput(claim).data)

@@ -1,63 +1,188 @@
+"""Claims: intake, the state machine, adjudication, payouts, reviews and recoveries."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.files import File
-from django.db import transaction
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims import tasks
 from claims.models import (
     CLAIM_TRANSITIONS,
     Claim,
     ClaimEvent,
+    ClaimOrigin,
     ClaimPhoto,
+    ClaimRules,
     ClaimStatus,
     Payout,
+    Recovery,
     RejectReason,
+    ReviewerRejectReason,
 )
-from config.errors import ApplicationError, ConflictError
-from insurance.models import Merchant
-from insurance.selectors import policy_get_for_merchant
-from insurance.services.policies import policy_record_payout
+from claims.payouts import payout_provider
+from claims.photos import CheckedPhoto
+from config.errors import ApplicationError, ConflictError, NotFoundError
+from fraud.services import PhotoCheck, PhotoSubject, Signal, claim_signals, fraud_confirm
+from fraud.services import photo_check as fraud_photo_check
+from insurance.models import (
+    ClaimTrigger,
+    ClaimWindowStart,
+    Exposure,
+    Merchant,
+    Policy,
+    PolicyStatus,
+    WebhookEventType,
+)
+from insurance.selectors import policy_get, policy_get_for_merchant
+from insurance.services.policies import policy_record_payout, policy_record_recovery
+from insurance.services.webhooks import webhook_events_emit
+from outbox.models import OutboxTask
+from outbox.services import outbox_complete, outbox_enqueue
+
+logger = logging.getLogger(__name__)
 
 WORKER_ACTOR = "system:adjudicator"
-# Claims on the same policy that still count: a rejected one does not block a new one.
-_LIVE_STATUSES = [s for s in ClaimStatus if s != ClaimStatus.REJECTED]
+SCREEN_TASK = "claims.screen"
+PAY_TASK = "claims.pay"
+# Review reasons that always carry weight, whatever else is known.
+UNREADABLE_PHOTO = Signal("photo_unreadable", "a photo could not be read", 40)
 
 
+# --- The state machine -----------------------------------------------------------------------
 def claim_transition(
-    *, claim: Claim, to_status: str, actor: str, reason: str = "", reason_code: str = ""
+    *, claim: Claim, to_status: str, actor: str, reason: str = "", changes: dict | None = None
 ) -> None:
-    """Move a claim along one edge of the transition table, or fail loudly.
+    """Move a claim along one edge of the transition table, with its event row.
 
     A guarded UPDATE ... WHERE status = <from>: if another process moved the claim first, the
-    row count is 0 and nothing is written. The event row goes in the same transaction.
+    row count is 0, nothing is written, and the caller gets a conflict.
     """
     from_status = claim.status
     if to_status not in CLAIM_TRANSITIONS[from_status]:
-        raise ApplicationError(
+        raise ConflictError(
             "invalid_transition", f"A claim cannot go from {from_status} to {to_status}."
         )
-    now = timezone.now()
-    changes: dict = {"status": to_status}
-    if to_status in {ClaimStatus.APPROVED, ClaimStatus.REJECTED}:
-        changes["decided_at"] = now
-        changes["reason_code"] = reason_code
+    changes = {"status": to_status, **(changes or {})}
     with transaction.atomic():
-        updated = Claim.objects.filter(pk=claim.pk, status=from_status).update(**changes)
-        if updated != 1:
+        if Claim.objects.filter(pk=claim.pk, status=from_status).update(**changes) != 1:
             raise ConflictError(
-                "claim_state_changed", f"Claim {claim.pk} is no longer {from_status}."
+                "claim_state_changed",
+                f"Claim {claim.pk} is no longer {from_status}: someone else acted on it first.",
             )
         ClaimEvent.objects.create(
             claim=claim,
             from_status=from_status,
             to_status=to_status,
             actor=actor,
-            reason=reason or reason_code,
+            reason=reason[:500],
         )
-    for field, value in changes.items():
-        setattr(claim, field, value)
+    for name, value in changes.items():
+        setattr(claim, name, value)
+
+
+def _claim_ref(claim: Claim) -> str:
+    return f"claim:{claim.pk}"
+
+
+def _claim_payload(claim: Claim) -> dict:
+    return {
+        "claim_id": claim.pk,
+        "policy_id": claim.policy_id,
+        "status": claim.status,
+        "amount": str(claim.amount),
+        "currency": claim.currency,
+        "reason_code": claim.reason_code,
+    }
+
+
+# --- Intake ----------------------------------------------------------------------------------
+def _store_photo(photo: CheckedPhoto) -> str:
+    """Write a photo under a name made of its content's digest; returns the stored name.
+
+    Written before the claim's transaction: if that rolls back, the file is an unreferenced
+    copy of bytes someone sent (and a retry reuses it), never a claim without its evidence.
+    """
+    name = f"claims/photos/{photo.sha256[:2]}/{photo.sha256}{photo.extension}"
+    if default_storage.exists(name):
+        return name
+    return default_storage.save(name, ContentFile(photo.content))
+
+
+def _create(
+    *,
+    policy: Policy,
+    origin: str,
+    claimant_ref: str,
+    amount: Decimal,
+    description: str,
+    actor: str,
+    photos: list[CheckedPhoto] = (),
+    tracking_number: str = "",
+    device_id: str = "",
+    address: str = "",
+    screen_here: bool = False,
+) -> tuple[Claim, OutboxTask]:
+    """A submitted claim with its photos and its screening recorded (caller's transaction).
+
+    The screening is sent to a worker when the transaction commits; a worker that will screen
+    the claim itself (`screen_here`) keeps the record only as a safety net, sent by the
+    sweeper if the screening has not completed it by then.
+    """
+    if amount <= 0:
+        raise ApplicationError(
+            "invalid_amount",
+            "The amount must be positive.",
+            fields={"amount": ["Must be above 0."]},
+        )
+    names = [_store_photo(photo) for photo in photos]
+    claim = Claim.objects.create(
+        merchant_id=policy.merchant_id,
+        policy=policy,
+        product_id=policy.product_id,
+        origin=origin,
+        claimant_ref=claimant_ref,
+        amount=amount,
+        currency=policy.currency,
+        description=description,
+        tracking_number=tracking_number,
+        device_id=device_id,
+        address=address,
+    )
+    ClaimEvent.objects.create(
+        claim=claim, to_status=ClaimStatus.SUBMITTED, actor=actor, reason=f"filed ({origin})"
+    )
+    ClaimPhoto.objects.bulk_create(
+        [
+            ClaimPhoto(
+                claim=claim,
+                image=name,
+                original_name=photo.original_name,
+                content_type=photo.content_type,
+                size=len(photo.content),
+                sha256=photo.sha256,
+                width=photo.width,
+                height=photo.height,
+            )
+            for name, photo in zip(names, photos, strict=True)
+        ]
+    )
+    task = outbox_enqueue(
+        task_name=SCREEN_TASK,
+        kwargs={"claim_id": claim.pk},
+        delay=_safety_net() if screen_here else None,
+    )
+    return claim, task
+
+
+def _safety_net() -> timedelta:
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def claim_submit(
@@ -67,94 +192,524 @@ def claim_submit(
     claimant_ref: str,
     amount: Decimal,
     description: str,
-    photos: list[File],
+    photos: list[CheckedPhoto],
     actor: str,
+    device_id: str = "",
+    address: str = "",
 ) -> Claim:
-    if amount <= 0:
-        raise ApplicationError(
-            "invalid_amount", "amount must be positive.", fields={"amount": ["> 0"]}
-        )
+    """A buyer's claim, filed through the merchant's API key."""
     policy = policy_get_for_merchant(merchant=merchant, policy_id=policy_id)
+    if policy.product.claim_trigger != ClaimTrigger.CLAIMANT:
+        where = (
+            "open by themselves when the return ships"
+            if policy.product.claim_trigger == ClaimTrigger.RETURN_SHIPPED
+            else "are filed by the platform"
+        )
+        raise ApplicationError(
+            "claim_not_allowed",
+            f"{policy.product.code} claims {where}.",
+            fields={"policy_id": ["Claims on this product are not filed through this endpoint."]},
+        )
     with transaction.atomic():
-        claim = Claim.objects.create(
-            merchant=merchant,
+        claim, _ = _create(
             policy=policy,
+            origin=ClaimOrigin.CLAIMANT,
             claimant_ref=claimant_ref,
             amount=amount,
-            currency=policy.currency,
             description=description,
+            photos=photos,
+            actor=actor,
+            device_id=device_id,
+            address=address,
         )
-        ClaimEvent.objects.create(claim=claim, to_status=ClaimStatus.SUBMITTED, actor=actor)
-        for photo in photos:
-            ClaimPhoto.objects.create(claim=claim, image=photo)
-        transaction.on_commit(lambda: tasks.claim_adjudicate_task.delay(claim.pk))
     return claim
 
 
-def _hard_rule_failure(claim: Claim) -> RejectReason | None:
-    policy = claim.policy
-    product = policy.product
-    if policy.status != "active":
+def claim_open_for_return(
+    *, policy_id: int, tracking_number: str, outbox_id: int | None = None
+) -> Claim:
+    """A shipped return opens its shipping-return claim, once; the courier fee is the cover.
+
+    Runs in a worker: insurance recorded the need (the outbox row) with the order event, and
+    it is completed in the transaction that opens the claim. A repeat finds the claim opened
+    the first time.
+    """
+    policy = policy_get(policy_id=policy_id)
+    try:
+        with transaction.atomic():
+            claim, task = _create(
+                policy=policy,
+                origin=ClaimOrigin.ORDER_EVENT,
+                claimant_ref=policy.buyer_ref,
+                amount=policy.remaining_cover,
+                tracking_number=tracking_number,
+                description=f"Return shipped with tracking number {tracking_number}.",
+                actor=WORKER_ACTOR,
+                screen_here=True,
+            )
+            outbox_complete(outbox_id=outbox_id)
+    except IntegrityError:
+        with transaction.atomic():
+            outbox_complete(outbox_id=outbox_id)
+        return Claim.objects.get(policy=policy, origin=ClaimOrigin.ORDER_EVENT)
+    # Screened here and now: no second trip through the broker on the way to being paid.
+    return claim_screen(claim_id=claim.pk, outbox_id=task.pk)
+
+
+def claim_file_deposit(
+    *, policy_id: int, claimant_ref: str, amount: Decimal, description: str, actor: str
+) -> Claim:
+    """The platform ruled that a merchant failed a buyer: the deposit cover pays the buyer
+    first, then the amount is recovered from the merchant."""
+    policy = policy_get(policy_id=policy_id)
+    if policy.product.claim_trigger != ClaimTrigger.PLATFORM:
+        raise ApplicationError(
+            "claim_not_allowed", f"{policy.product.code} claims are not filed by the platform."
+        )
+    with transaction.atomic():
+        claim, _ = _create(
+            policy=policy,
+            origin=ClaimOrigin.PLATFORM,
+            claimant_ref=claimant_ref,
+            amount=amount,
+            description=description,
+            actor=actor,
+        )
+    return claim
+
+
+# --- Adjudication ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Screening:
+    """What a worker learned about a claim before deciding it."""
+
+    photo_checks: list[PhotoCheck]
+    signals: list[Signal]
+
+
+def _window_ends(policy: Policy) -> timezone.datetime:
+    start = policy.issued_at
+    if policy.product.claim_window_start == ClaimWindowStart.DELIVERY and policy.delivered_at:
+        start = policy.delivered_at
+    return start + timedelta(hours=policy.claim_window_hours)
+
+
+def _hard_rule(claim: Claim, policy: Policy) -> RejectReason | None:
+    """The first hard rule the claim breaks, if any: the only grounds for an automatic no."""
+    if policy.status != PolicyStatus.ACTIVE:
         return RejectReason.NO_ACTIVE_POLICY
-    if claim.submitted_at > policy.issued_at + timedelta(hours=product.claim_window_hours):
+    if claim.submitted_at > _window_ends(policy):
         return RejectReason.OUTSIDE_WINDOW
-    if (
-        Claim.objects.filter(policy=policy, status__in=_LIVE_STATUSES)
+    if policy.product.exposure == Exposure.ORDER_VALUE and (
+        Claim.objects.filter(policy=policy)
         .exclude(pk=claim.pk)
-        .filter(submitted_at__lte=claim.submitted_at)
+        .exclude(status=ClaimStatus.REJECTED)
+        .filter(pk__lt=claim.pk)
         .exists()
     ):
         return RejectReason.DUPLICATE_CLAIM
-    if claim.amount > policy.cover:
+    promised = sum(
+        Claim.objects.filter(policy=policy, status=ClaimStatus.APPROVED)
+        .exclude(pk=claim.pk)
+        .values_list("amount", flat=True)
+    )
+    if claim.amount > policy.remaining_cover - promised:
         return RejectReason.ABOVE_COVER
-    if product.photo_required and not claim.photos.exists():
+    if policy.product.photo_required and not claim.photos.exists():
         return RejectReason.MISSING_PHOTO
     return None
 
 
-def claim_adjudicate(*, claim_id: int) -> Claim:
-    """Screen a submitted claim and decide it, in one transaction: a crash leaves it submitted.
-
-    Idempotent: a claim that is no longer submitted is returned untouched.
-    """
-    with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("policy__product").get(pk=claim_id)
-        if claim.status != ClaimStatus.SUBMITTED:
-            return claim
-        claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
-        failure = _hard_rule_failure(claim)
-        if failure is not None:
-            claim_transition(
-                claim=claim,
-                to_status=ClaimStatus.REJECTED,
-                actor=WORKER_ACTOR,
-                reason=failure.label,
-                reason_code=failure.value,
+def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
+    signals = []
+    for check in checks:
+        if not check.readable:
+            signals.append(
+                Signal(
+                    UNREADABLE_PHOTO.code,
+                    f"{UNREADABLE_PHOTO.reason}: {check.error}",
+                    UNREADABLE_PHOTO.weight,
+                )
             )
-            return claim
+        for match in check.matches:
+            weight = {"same_claimant": 40, "other_claimant": 60, "other_merchant": 50}
+            signals.append(
+                Signal(
+                    f"photo_reused_{match.relation}",
+                    f"a photo was used before in {match.claim_ref} "
+                    f"({match.relation.replace('_', ' ')}, {match.method}, distance "
+                    f"{match.distance})",
+                    weight[match.relation],
+                )
+            )
+    return signals
+
+
+def _screen(claim: Claim, rules: ClaimRules | None) -> Screening:
+    """Ask fraud/ about the claim's photos and claimant. Outside any transaction: the photo
+    work is the slow part, and every question is idempotent."""
+    checks = []
+    for photo in claim.photos.all():
+        subject = PhotoSubject(
+            photo_ref=f"claim-photo:{photo.pk}",
+            claim_ref=_claim_ref(claim),
+            claimant_ref=claim.claimant_ref,
+            merchant_id=claim.merchant_id,
+        )
+        try:
+            with photo.image.open("rb") as file:
+                data = file.read()
+        except OSError as error:
+            checks.append(
+                PhotoCheck(
+                    photo_ref=subject.photo_ref,
+                    readable=False,
+                    error=f"the stored file cannot be read ({error})",
+                )
+            )
+            continue
+        checks.append(fraud_photo_check(subject=subject, data=data))
+    signals = _photo_signals(checks)
+    if rules is not None:
+        signals += claim_signals(
+            claim_ref=_claim_ref(claim),
+            claimant_ref=claim.claimant_ref,
+            merchant_id=claim.merchant_id,
+            device_id=claim.device_id,
+            address=claim.address,
+            at=claim.submitted_at,
+            window_hours=rules.velocity_window_hours,
+            max_claims=rules.velocity_max_claims,
+            min_trust_level=rules.min_trust_level,
+        )
+        if claim.amount > rules.auto_approve_max_amount:
+            signals.append(
+                Signal(
+                    "large_amount",
+                    f"amount {claim.amount} is above the automatic limit "
+                    f"{rules.auto_approve_max_amount}",
+                    20,
+                )
+            )
+    return Screening(photo_checks=checks, signals=signals)
+
+
+def claim_screen(*, claim_id: int, outbox_id: int | None = None) -> Claim:
+    """Decide a submitted claim: reject on a hard rule, send to review on a soft signal,
+    approve (and queue the payout) otherwise.
+
+    Idempotent and safe to run twice at once: the moves are guarded updates, and a claim that
+    is already past screening is left as it is.
+    """
+    claim = Claim.objects.select_related("policy__product").get(pk=claim_id)
+    if claim.status == ClaimStatus.SUBMITTED:
+        try:
+            claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
+        except ConflictError:
+            claim.refresh_from_db()
+    if claim.status != ClaimStatus.SCREENING:
+        with transaction.atomic():
+            outbox_complete(outbox_id=outbox_id)
+        return claim
+    rules = ClaimRules.objects.filter(product_id=claim.product_id).first()
+    screening = _screen(claim, rules)
+    payment = None
+    with transaction.atomic():
+        policy = (
+            Policy.objects.select_for_update().select_related("product").get(pk=claim.policy_id)
+        )
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        if claim.status == ClaimStatus.SCREENING:
+            payment = _decide(claim, policy, screening)
+        outbox_complete(outbox_id=outbox_id)
+    if payment is not None:  # approved: pay it here too, the payment record is the safety net
+        return claim_pay(claim_id=claim.pk, outbox_id=payment.pk)
+    return claim
+
+
+def _decide(claim: Claim, policy: Policy, screening: Screening) -> OutboxTask | None:
+    """Reject, send to review, or approve; an approval returns its payment record."""
+    now = timezone.now()
+    failure = _hard_rule(claim, policy)
+    if failure is not None:
         claim_transition(
             claim=claim,
-            to_status=ClaimStatus.APPROVED,
+            to_status=ClaimStatus.REJECTED,
             actor=WORKER_ACTOR,
-            reason="all rules passed",
+            reason=failure.label,
+            changes={"reason_code": failure.value, "decided_at": now},
         )
-        transaction.on_commit(lambda: tasks.claim_pay_task.delay(claim.pk))
+        webhook_events_emit(
+            merchant_id=claim.merchant_id,
+            event_type=WebhookEventType.CLAIM_DECIDED,
+            payloads=[_claim_payload(claim)],
+        )
+        return None
+    if screening.signals:
+        claim_transition(
+            claim=claim,
+            to_status=ClaimStatus.NEEDS_REVIEW,
+            actor=WORKER_ACTOR,
+            reason="; ".join(signal.reason for signal in screening.signals),
+            changes={
+                "review_reasons": [
+                    {"code": s.code, "reason": s.reason, "weight": s.weight}
+                    for s in screening.signals
+                ],
+                "risk_score": min(sum(s.weight for s in screening.signals), 100),
+            },
+        )
+        return None
+    return _approve(
+        claim, actor=WORKER_ACTOR, reason="all rules passed, no signals", now=now, pay_here=True
+    )
+
+
+def _approve(claim: Claim, *, actor: str, reason: str, now, pay_here: bool) -> OutboxTask:
+    claim_transition(
+        claim=claim,
+        to_status=ClaimStatus.APPROVED,
+        actor=actor,
+        reason=reason,
+        changes={"decided_at": now},
+    )
+    webhook_events_emit(
+        merchant_id=claim.merchant_id,
+        event_type=WebhookEventType.CLAIM_DECIDED,
+        payloads=[_claim_payload(claim)],
+    )
+    return outbox_enqueue(
+        task_name=PAY_TASK, kwargs={"claim_id": claim.pk}, delay=_safety_net() if pay_here else None
+    )
+
+
+# --- Payouts ---------------------------------------------------------------------------------
+def claim_pay(*, claim_id: int, outbox_id: int | None = None) -> Claim:
+    """Pay an approved claim exactly once.
+
+    The provider is asked first, outside the transaction, with the claim as its idempotency
+    key; then the payout row, the ledger, the policy's cover and the move to paid commit
+    together. The payout row is one-to-one with the claim: a second payment cannot be stored.
+    """
+    claim = Claim.objects.select_related("policy__product").get(pk=claim_id)
+    if claim.status != ClaimStatus.APPROVED:
+        with transaction.atomic():
+            outbox_complete(outbox_id=outbox_id)
+        return claim
+    provider = payout_provider()
+    reference = provider.pay(claim=claim, idempotency_key=f"claim-{claim.pk}")
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("policy__product").get(pk=claim_id)
+        if claim.status == ClaimStatus.APPROVED:
+            _record_payment(claim, provider.name, reference)
+        outbox_complete(outbox_id=outbox_id)
     return claim
 
 
-def claim_pay(*, claim_id: int) -> Claim:
-    """Pay an approved claim exactly once: the payout row and the move to paid commit together."""
+def _record_payment(claim: Claim, provider: str, reference: str) -> None:
+    now = timezone.now()
+    recoverable = claim.origin == ClaimOrigin.PLATFORM
+    Payout.objects.create(
+        claim=claim,
+        amount=claim.amount,
+        currency=claim.currency,
+        provider=provider,
+        provider_reference=reference,
+    )
+    policy_record_payout(
+        policy_id=claim.policy_id,
+        claim_id=claim.pk,
+        amount=claim.amount,
+        recoverable=recoverable,
+        actor=WORKER_ACTOR,
+    )
+    claim_transition(
+        claim=claim,
+        to_status=ClaimStatus.PAID,
+        actor=WORKER_ACTOR,
+        reason=f"paid by {provider} ({reference})",
+        changes={"paid_at": now},
+    )
+    webhook_events_emit(
+        merchant_id=claim.merchant_id,
+        event_type=WebhookEventType.CLAIM_PAID,
+        payloads=[_claim_payload(claim)],
+    )
+    if recoverable:
+        Recovery.objects.create(claim=claim, amount_due=claim.amount)
+        claim_transition(
+            claim=claim,
+            to_status=ClaimStatus.RECOVERY_PENDING,
+            actor=WORKER_ACTOR,
+            reason=f"{claim.amount} {claim.currency} to recover from the merchant",
+        )
+
+
+# --- Reviewers -------------------------------------------------------------------------------
+def _reviewable(claim_id: int) -> Claim:
+    claim = Claim.objects.select_related("policy__product").filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFoundError("claim_not_found", f"Claim {claim_id} was not found.")
+    if claim.status != ClaimStatus.NEEDS_REVIEW:
+        raise ConflictError(
+            "claim_already_decided",
+            f"Claim {claim_id} is {claim.get_status_display().lower()}; "
+            "someone decided it already.",
+        )
+    return claim
+
+
+def claim_assign(*, claim_id: int, reviewer, actor: str) -> Claim:
+    claim = _reviewable(claim_id)
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("policy").get(pk=claim_id)
-        if claim.status != ClaimStatus.APPROVED:
-            return claim
-        Payout.objects.create(claim=claim, amount=claim.amount, currency=claim.currency)
-        claim_transition(claim=claim, to_status=ClaimStatus.PAID, actor=WORKER_ACTOR)
-        policy_record_payout(
+        Claim.objects.filter(pk=claim.pk).update(assigned_to=reviewer)
+        ClaimEvent.objects.create(
+            claim=claim,
+            from_status=claim.status,
+            to_status=claim.status,
+            actor=actor,
+            reason=f"assigned to {reviewer}",
+        )
+    claim.assigned_to = reviewer
+    return claim
+
+
+def claim_approve(*, claim_id: int, actor: str, note: str = "") -> Claim:
+    """A reviewer approves: the payout is queued in the same transaction."""
+    claim = _reviewable(claim_id)
+    with transaction.atomic():
+        _approve(
+            claim,
+            actor=actor,
+            reason=note or "approved by a reviewer",
+            now=timezone.now(),
+            pay_here=False,
+        )
+        Claim.objects.filter(pk=claim.pk).update(decision_note=note)
+    return claim
+
+
+def claim_reject(*, claim_id: int, actor: str, reason_code: str, note: str = "") -> Claim:
+    if reason_code not in ReviewerRejectReason.values:
+        raise ApplicationError(
+            "invalid_reason",
+            f"Choose a reason: {', '.join(ReviewerRejectReason.values)}.",
+            fields={"reason_code": ["Unknown reason."]},
+        )
+    claim = _reviewable(claim_id)
+    label = ReviewerRejectReason(reason_code).label
+    with transaction.atomic():
+        claim_transition(
+            claim=claim,
+            to_status=ClaimStatus.REJECTED,
+            actor=actor,
+            reason=f"{label}: {note}" if note else label,
+            changes={
+                "reason_code": reason_code,
+                "decision_note": note,
+                "decided_at": timezone.now(),
+            },
+        )
+        webhook_events_emit(
+            merchant_id=claim.merchant_id,
+            event_type=WebhookEventType.CLAIM_DECIDED,
+            payloads=[_claim_payload(claim)],
+        )
+    return claim
+
+
+def claim_confirm_fraud(*, claim_id: int, actor: str, note: str = "") -> tuple[Claim, int]:
+    """Reject as fraud and lower the claimant's trust level. Returns the claim and the level."""
+    with transaction.atomic():
+        claim = claim_reject(
+            claim_id=claim_id,
+            actor=actor,
+            reason_code=ReviewerRejectReason.FRAUD_CONFIRMED,
+            note=note,
+        )
+        level = fraud_confirm(
+            claimant_ref=claim.claimant_ref, claim_ref=_claim_ref(claim), actor=actor
+        )
+    return claim, level
+
+
+# --- Recoveries (deposit insurance) ----------------------------------------------------------
+def _open_recovery(claim_id: int) -> tuple[Claim, Recovery]:
+    claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFoundError("claim_not_found", f"Claim {claim_id} was not found.")
+    if claim.status != ClaimStatus.RECOVERY_PENDING:
+        raise ConflictError(
+            "no_recovery_pending", f"Claim {claim_id} has no recovery pending ({claim.status})."
+        )
+    return claim, Recovery.objects.select_for_update().get(claim=claim)
+
+
+def recovery_record_repayment(*, claim_id: int, amount: Decimal, actor: str) -> Recovery:
+    """The merchant paid back some or all of what it owes."""
+    with transaction.atomic():
+        claim, recovery = _open_recovery(claim_id)
+        if amount <= 0 or amount > recovery.outstanding:
+            raise ApplicationError(
+                "invalid_amount",
+                f"A repayment must be above 0 and at most {recovery.outstanding}.",
+                fields={"amount": ["Out of range."]},
+            )
+        recovery.amount_repaid += amount
+        # Each repayment is its own journal entry, named by the running total it brings.
+        policy_record_recovery(
             policy_id=claim.policy_id,
             claim_id=claim.pk,
-            amount=claim.amount,
-            recoverable=False,
-            actor=WORKER_ACTOR,
+            amount=amount,
+            written_off=False,
+            journal_ref=f"recovery:{claim.pk}:{recovery.amount_repaid}",
         )
-    return claim
+        ClaimEvent.objects.create(
+            claim=claim,
+            from_status=claim.status,
+            to_status=claim.status,
+            actor=actor,
+            reason=f"merchant repaid {amount}",
+        )
+        if recovery.outstanding == 0:
+            recovery.closed_at = timezone.now()
+            claim_transition(
+                claim=claim, to_status=ClaimStatus.RECOVERED, actor=actor, reason="repaid in full"
+            )
+        recovery.save(update_fields=["amount_repaid", "closed_at"])
+    return recovery
+
+
+def recovery_write_off(*, claim_id: int, actor: str, note: str) -> Recovery:
+    """Stop asking: what is still owed is written off."""
+    with transaction.atomic():
+        claim, recovery = _open_recovery(claim_id)
+        remainder = recovery.outstanding
+        recovery.amount_written_off += remainder
+        recovery.closed_at = timezone.now()
+        recovery.save(update_fields=["amount_written_off", "closed_at"])
+        policy_record_recovery(
+            policy_id=claim.policy_id,
+            claim_id=claim.pk,
+            amount=remainder,
+            written_off=True,
+            journal_ref=f"recovery:{claim.pk}:written-off",
+        )
+        claim_transition(
+            claim=claim,
+            to_status=ClaimStatus.WRITTEN_OFF,
+            actor=actor,
+            reason=f"{remainder} written off: {note}",
+        )
+    return recovery
+
+
+# --- Nothing lost ----------------------------------------------------------------------------
+def claims_stranded(*, older_than: timedelta) -> list[int]:
+    """Claims a worker should have moved on but has not (for monitoring and tests)."""
+    return list(
+        Claim.objects.filter(
+            status__in=[ClaimStatus.SUBMITTED, ClaimStatus.SCREENING, ClaimStatus.APPROVED],
+            submitted_at__lt=timezone.now() - older_than,
+        ).values_list("pk", flat=True)
+    )

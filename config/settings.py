@@ -270,6 +270,17 @@ POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
 PRODUCT_CACHE_SECONDS = env.float("PRODUCT_CACHE_SECONDS", default=5.0)
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 
+# Claim evidence photos.
+CLAIM_PHOTO_MAX_BYTES = env.int("CLAIM_PHOTO_MAX_BYTES", default=15 * 1_048_576)
+CLAIM_PHOTO_MAX_PIXELS = env.int("CLAIM_PHOTO_MAX_PIXELS", default=40_000_000)
+CLAIM_MAX_PHOTOS = env.int("CLAIM_MAX_PHOTOS", default=6)
+# Fraud checks: how many index candidates a photo is verified against, at most.
+FRAUD_MAX_CANDIDATES = env.int("FRAUD_MAX_CANDIDATES", default=20)
+# Pays approved claims: a class with pay(claim) -> reference (claims.payouts).
+CLAIMS_PAYOUT_PROVIDER = env.str(
+    "CLAIMS_PAYOUT_PROVIDER", default="claims.payouts.LedgerPayoutProvider"
+)
+
 # Webhooks: attempt n waits BASE x 2^(n-1) seconds (at most MAX) before attempt n+1.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=15.0)

@@ -17,3 +17,83 @@ class ClaimantTrust(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claimant_ref}: {self.level}"
+
+
+class TrustChange(models.Model):
+    """Every change of a claimant's trust level: who, when, from, to and why."""
+
+    claimant_ref = models.CharField(max_length=100, db_index=True)
+    from_level = models.PositiveSmallIntegerField()
+    to_level = models.PositiveSmallIntegerField()
+    actor = models.CharField(max_length=100)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claimant_ref}: {self.from_level} -> {self.to_level}"
+
+
+class ClaimSighting(models.Model):
+    """A claim as fraud/ saw it, for velocity: who claimed, from which device and address."""
+
+    claim_ref = models.CharField(max_length=64, unique=True)
+    claimant_ref = models.CharField(max_length=100)
+    merchant_id = models.BigIntegerField()
+    device_id = models.CharField(max_length=100, blank=True)
+    # A digest of the normalised shipping address: equal addresses match, none is stored.
+    address_key = models.CharField(max_length=64, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["claimant_ref", "seen_at"]),
+            models.Index(fields=["device_id", "seen_at"]),
+            models.Index(fields=["address_key", "seen_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.claim_ref
+
+
+class PhotoFingerprint(models.Model):
+    """A claim photo's fingerprint, computed once, with where the photo came from.
+
+    `namespace` keeps the benchmark's scratch index apart from real claims.
+    """
+
+    namespace = models.CharField(max_length=40, default="claims")
+    photo_ref = models.CharField(max_length=100)
+    claim_ref = models.CharField(max_length=64)
+    claimant_ref = models.CharField(max_length=100)
+    merchant_id = models.BigIntegerField(null=True)
+    # What verification compares (fraud.fingerprint); empty when the photo could not be read.
+    payload = models.BinaryField()
+    error = models.CharField(max_length=300, blank=True)
+    indexed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "photo_ref"], name="fingerprint_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.photo_ref
+
+
+class FingerprintKey(models.Model):
+    """The lookup keys of a fingerprint (bands of its hashes): equality lookups on an index
+    find candidates without scanning every photo."""
+
+    fingerprint = models.ForeignKey(PhotoFingerprint, on_delete=models.CASCADE, related_name="keys")
+    namespace = models.CharField(max_length=40)
+    band = models.PositiveSmallIntegerField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["namespace", "band", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.band}:{self.value}"

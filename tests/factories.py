@@ -43,7 +43,9 @@ class PolicyFactory(factory.django.DjangoModelFactory):
 
 
 def ensure_default_products() -> None:
-    """Put back the products the data migration inserts (a transactional test's flush
-    empties every table)."""
-    migration = importlib.import_module("insurance.migrations.0002_default_products")
-    migration.insert_default_products(apps, schema_editor=None)
+    """Put back the products and claim rules the data migrations insert (a transactional
+    test's flush empties every table)."""
+    products = importlib.import_module("insurance.migrations.0002_default_products")
+    products.insert_default_products(apps, schema_editor=None)
+    rules = importlib.import_module("claims.migrations.0002_default_claim_rules")
+    rules.insert_default_rules(apps, schema_editor=None)

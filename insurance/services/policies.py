@@ -581,19 +581,18 @@ def policy_record_payout(
 
 
 def policy_record_recovery(
-    *, policy_id: int, claim_id: int, amount: Decimal, written_off: bool
+    *, policy_id: int, claim_id: int, amount: Decimal, written_off: bool, journal_ref: str
 ) -> None:
-    """The merchant repaid a recoverable payout, or it was written off (caller's transaction)."""
+    """The merchant repaid a recoverable payout, or it was written off (caller's transaction).
+
+    `journal_ref` names the entry: a recovery can be repaid in several parts.
+    """
     policy = Policy.objects.get(pk=policy_id)
     kind = TransferKind.RECOVERY_WRITTEN_OFF if written_off else TransferKind.RECOVERY_REPAID
     ledger_post(
         transfers=[
             ledger_transfer(
-                policy=policy,
-                kind=kind,
-                amount=amount,
-                journal_ref=claim_journal_ref(claim_id),
-                claim_id=claim_id,
+                policy=policy, kind=kind, amount=amount, journal_ref=journal_ref, claim_id=claim_id
             )
         ]
     )

@@ -1,0 +1,268 @@
+"""What claims/ asks fraud/: is this photo reused, what signals does this claim raise, and
+what follows a confirmed fraud. fraud/ never reads claims' tables: claims tells it what it
+needs (opaque references, the claimant, the merchant)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from fraud import fingerprint as fp
+from fraud.models import (
+    DEFAULT_TRUST_LEVEL,
+    MAX_TRUST_LEVEL,
+    ClaimantTrust,
+    ClaimSighting,
+    FingerprintKey,
+    PhotoFingerprint,
+    TrustChange,
+)
+from fraud.selectors import claimant_trust_level
+
+CLAIMS_NAMESPACE = "claims"
+
+
+@dataclass(frozen=True)
+class PhotoSubject:
+    """A photo as claims describes it to fraud/."""
+
+    photo_ref: str
+    claim_ref: str
+    claimant_ref: str
+    merchant_id: int | None
+
+
+@dataclass(frozen=True)
+class PhotoMatch:
+    """An earlier photo the new one reuses."""
+
+    photo_ref: str
+    claim_ref: str
+    claimant_ref: str
+    merchant_id: int | None
+    indexed_at: datetime
+    distance: int
+    method: str
+    transform: str
+    # same_claimant: the claimant reused their own photo; other_claimant: someone else's
+    # (a ring signal); other_merchant: a photo from a claim against another merchant.
+    relation: str
+
+
+@dataclass(frozen=True)
+class PhotoCheck:
+    photo_ref: str
+    readable: bool
+    error: str = ""
+    matches: list[PhotoMatch] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A soft signal: a reason for a person to look, never a reason to reject."""
+
+    code: str
+    reason: str
+    weight: int
+
+
+def _relation(subject: PhotoSubject, earlier: PhotoFingerprint) -> str:
+    if earlier.merchant_id != subject.merchant_id:
+        return "other_merchant"
+    if earlier.claimant_ref == subject.claimant_ref:
+        return "same_claimant"
+    return "other_claimant"
+
+
+def _candidates(
+    namespace: str, keys: list[tuple[int, int]], exclude_claim: str, limit: int
+) -> list[PhotoFingerprint]:
+    """Fingerprints sharing lookup keys with the query, most shared keys first."""
+    if not keys:
+        return []
+    by_band: dict[int, list[int]] = {}
+    for band, value in keys:
+        by_band.setdefault(band, []).append(value)
+    condition = Q()
+    for band, values in by_band.items():
+        condition |= Q(band=band, value__in=values)
+    votes = Counter(
+        FingerprintKey.objects.filter(condition, namespace=namespace).values_list(
+            "fingerprint_id", flat=True
+        )
+    )
+    ranked = [fingerprint_id for fingerprint_id, _ in votes.most_common(limit * 2)]
+    rows = PhotoFingerprint.objects.filter(pk__in=ranked, error="").exclude(claim_ref=exclude_claim)
+    return sorted(rows, key=lambda row: -votes[row.pk])[:limit]
+
+
+def photo_check(
+    *, subject: PhotoSubject, data: bytes, namespace: str = CLAIMS_NAMESPACE
+) -> PhotoCheck:
+    """Fingerprint a photo (once), add it to the index, and find the earlier photos it reuses.
+
+    Idempotent per photo: a repeat finds the stored fingerprint and answers the same way.
+    Matches come only from other claims, best first.
+    """
+    try:
+        query = fp.fingerprint(data)
+    except fp.UnreadablePhoto as error:
+        _store(subject, namespace, payload=b"", keys=[], error=str(error)[:300])
+        return PhotoCheck(photo_ref=subject.photo_ref, readable=False, error=str(error))
+    matches = []
+    for earlier in _candidates(
+        namespace, fp.query_keys(query), subject.claim_ref, limit=settings.FRAUD_MAX_CANDIDATES
+    ):
+        match = fp.verify(query, bytes(earlier.payload))
+        if match is not None:
+            matches.append(
+                PhotoMatch(
+                    photo_ref=earlier.photo_ref,
+                    claim_ref=earlier.claim_ref,
+                    claimant_ref=earlier.claimant_ref,
+                    merchant_id=earlier.merchant_id,
+                    indexed_at=earlier.indexed_at,
+                    distance=match.distance,
+                    method=match.method,
+                    transform=match.transform,
+                    relation=_relation(subject, earlier),
+                )
+            )
+    _store(subject, namespace, payload=query.payload, keys=query.keys, error="")
+    matches.sort(key=lambda m: m.distance)
+    return PhotoCheck(photo_ref=subject.photo_ref, readable=True, matches=matches)
+
+
+def _store(
+    subject: PhotoSubject,
+    namespace: str,
+    *,
+    payload: bytes,
+    keys: list[tuple[int, int]],
+    error: str,
+) -> None:
+    try:
+        with transaction.atomic():
+            row = PhotoFingerprint.objects.create(
+                namespace=namespace,
+                photo_ref=subject.photo_ref,
+                claim_ref=subject.claim_ref,
+                claimant_ref=subject.claimant_ref,
+                merchant_id=subject.merchant_id,
+                payload=payload,
+                error=error,
+            )
+            FingerprintKey.objects.bulk_create(
+                [
+                    FingerprintKey(fingerprint=row, namespace=namespace, band=band, value=value)
+                    for band, value in keys
+                ]
+            )
+    except IntegrityError:
+        pass  # indexed already (a retried task): the first fingerprint stands
+
+
+def _address_key(address: str) -> str:
+    normalised = " ".join(address.lower().split())
+    return hashlib.sha256(normalised.encode()).hexdigest() if normalised else ""
+
+
+def claim_signals(
+    *,
+    claim_ref: str,
+    claimant_ref: str,
+    merchant_id: int,
+    device_id: str,
+    address: str,
+    at: datetime,
+    window_hours: int,
+    max_claims: int,
+    min_trust_level: int,
+) -> list[Signal]:
+    """Velocity (claims per claimant, device and address in the window) and trust level.
+
+    Records the claim as seen (once per claim_ref) so later claims count it.
+    """
+    address_key = _address_key(address)
+    ClaimSighting.objects.get_or_create(
+        claim_ref=claim_ref,
+        defaults={
+            "claimant_ref": claimant_ref,
+            "merchant_id": merchant_id,
+            "device_id": device_id,
+            "address_key": address_key,
+            "seen_at": at,
+        },
+    )
+    since = at - timedelta(hours=window_hours)
+    recent = ClaimSighting.objects.filter(seen_at__gt=since, seen_at__lte=at)
+    signals = []
+    for label, column, value in (
+        ("claimant", "claimant_ref", claimant_ref),
+        ("device", "device_id", device_id),
+        ("address", "address_key", address_key),
+    ):
+        if not value:
+            continue
+        count = recent.filter(**{column: value}).count()
+        if count > max_claims:
+            signals.append(
+                Signal(
+                    code=f"velocity_{label}",
+                    reason=f"{count} claims from this {label} in {window_hours} h "
+                    f"(more than {max_claims})",
+                    weight=25,
+                )
+            )
+    level = claimant_trust_level(claimant_ref=claimant_ref)
+    if level < min_trust_level:
+        signals.append(
+            Signal(
+                code="low_trust",
+                reason=f"claimant trust level {level} (below {min_trust_level})",
+                weight=30 + 10 * (min_trust_level - level),
+            )
+        )
+    return signals
+
+
+def _set_trust(*, claimant_ref: str, level: int, actor: str, reason: str) -> int:
+    with transaction.atomic():
+        trust, _ = ClaimantTrust.objects.select_for_update().get_or_create(
+            claimant_ref=claimant_ref, defaults={"level": DEFAULT_TRUST_LEVEL}
+        )
+        if trust.level != level:
+            TrustChange.objects.create(
+                claimant_ref=claimant_ref,
+                from_level=trust.level,
+                to_level=level,
+                actor=actor,
+                reason=reason,
+            )
+            trust.level = level
+            trust.save(update_fields=["level", "updated_at"])
+    return level
+
+
+def fraud_confirm(*, claimant_ref: str, claim_ref: str, actor: str) -> int:
+    """A reviewer confirmed fraud: the claimant's trust level drops a step. Returns it."""
+    level = claimant_trust_level(claimant_ref=claimant_ref)
+    return _set_trust(
+        claimant_ref=claimant_ref,
+        level=max(level - 1, 0),
+        actor=actor,
+        reason=f"fraud confirmed on {claim_ref}",
+    )
+
+
+def trust_restore(*, claimant_ref: str, level: int, actor: str, reason: str) -> int:
+    """Staff set a claimant's trust level: the only way trust comes back."""
+    if not 0 <= level <= MAX_TRUST_LEVEL:
+        raise ValueError(f"trust levels run from 0 to {MAX_TRUST_LEVEL}")
+    return _set_trust(claimant_ref=claimant_ref, level=level, actor=actor, reason=reason)
