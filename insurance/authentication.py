@@ -1,6 +1,7 @@
 """API clients authenticate as a merchant with `Authorization: Bearer <key>`."""
 
 import functools
+import logging
 import time
 from dataclasses import dataclass
 
@@ -14,18 +15,24 @@ from insurance.models import ApiKey, Merchant
 from insurance.selectors import api_key_active_by_hash
 from insurance.services.api_keys import api_key_hash, api_key_touch
 
+logger = logging.getLogger(__name__)
+
 
 @functools.cache
 def _redis() -> redis.Redis | None:
     return (
-        redis.Redis.from_url(settings.CACHE_URL)
+        redis.Redis.from_url(settings.CACHE_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
         if settings.CACHE_URL.startswith(("redis://", "rediss://"))
         else None
     )
 
 
 def _count(key: str, *, ttl: int) -> int:
-    """Add one to a counter that expires; one round trip to Redis."""
+    """Add one to a counter that expires; one round trip to Redis.
+
+    If Redis cannot be reached the request is let through (0): a rate limiter's outage must
+    not stop checkouts.
+    """
     client = _redis()
     if client is None:  # the embedded file cache: good enough for one machine's demo
         cache.add(key, 0, timeout=ttl)
@@ -33,7 +40,11 @@ def _count(key: str, *, ttl: int) -> int:
     pipeline = client.pipeline(transaction=False)
     pipeline.incr(key)
     pipeline.expire(key, ttl, nx=True)
-    return pipeline.execute()[0]
+    try:
+        return pipeline.execute()[0]
+    except redis.RedisError:
+        logger.warning("rate limits are not counted: Redis is unreachable", exc_info=True)
+        return 0
 
 
 @dataclass(frozen=True)

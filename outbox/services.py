@@ -19,7 +19,11 @@ def _lease() -> timedelta:
 
 def _send(task: OutboxTask) -> None:
     try:
-        celery_app.send_task(task.task_name, kwargs={**task.kwargs, "outbox_id": task.pk})
+        # No retries here: with the broker down the request must not wait; the row stays and
+        # the sweeper sends it when the broker is back.
+        celery_app.send_task(
+            task.task_name, kwargs={**task.kwargs, "outbox_id": task.pk}, retry=False
+        )
     except Exception:
         logger.warning(
             "outbox: could not send %s #%s now; the sweeper will",

@@ -139,6 +139,7 @@ def start_worker(transactional_db, tmp_path):
                 DATABASE_URL=test_database_url(),
                 LOG_FORMAT="json",
                 DATA_DIR=str(tmp_path / name),
+                MEDIA_ROOT=str(settings.MEDIA_ROOT),
                 **env,
             )
             process = stack.enter_context(running(args, env=child, log_path=log_path))
@@ -162,25 +163,38 @@ def celery_worker(start_worker) -> "WorkerLog":
 
 
 @pytest.fixture
-def web_server(transactional_db, tmp_path) -> str:
-    """gunicorn serving the platform on the test database; yields its base URL."""
-    port = free_port()
-    env = child_env(
-        DATABASE_URL=test_database_url(),
-        WEB_ADDR=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-        DATA_DIR=str(tmp_path / "web"),
-    )
-    args = [str(VENV_BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
-    with running(args, env=env, log_path=tmp_path / "web.log") as process:
-        base = f"http://127.0.0.1:{port}"
+def start_web(transactional_db, tmp_path):
+    """Start gunicorn serving the platform on the test database; returns its base URL."""
+    with contextlib.ExitStack() as stack:
 
-        def up() -> bool:
-            assert process.poll() is None, (tmp_path / "web.log").read_text()
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
+        def start(**env: str) -> str:
+            port = free_port()
+            child = child_env(
+                DATABASE_URL=test_database_url(),
+                WEB_ADDR=f"127.0.0.1:{port}",
+                WEB_CONCURRENCY="2",
+                DATA_DIR=str(tmp_path / "web"),
+                MEDIA_ROOT=str(settings.MEDIA_ROOT),
+                **env,
+            )
+            args = [str(VENV_BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
+            log = tmp_path / "web.log"
+            process = stack.enter_context(running(args, env=child, log_path=log))
+            base = f"http://127.0.0.1:{port}"
 
-        wait_for(up, timeout=60, what="gunicorn to answer")
-        yield base
+            def up() -> bool:
+                assert process.poll() is None, log.read_text()
+                try:
+                    return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            wait_for(up, timeout=60, what="gunicorn to answer")
+            return base
+
+        yield start
+
+
+@pytest.fixture
+def web_server(start_web) -> str:
+    return start_web()

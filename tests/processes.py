@@ -95,3 +95,33 @@ def celery_worker_args(*, concurrency: int = 2) -> list[str]:
         "--without-mingle",
         "--without-heartbeat",
     ]
+
+
+@contextmanager
+def throwaway_redis(port: int, log_path: Path) -> Iterator[subprocess.Popen]:
+    """A Redis of the test's own on a spare port, keeping nothing on disk, to kill at will."""
+    args = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+    ]
+    with running(args, env=dict(os.environ), log_path=log_path) as process:
+        wait_for(lambda: _answers(port), timeout=10, what=f"redis on port {port}")
+        yield process
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def claim_body(policy, *files, **extra) -> dict:
-    return {"policy_id": policy.pk, "claimant_ref": policy.buyer_ref, "amount": "80.00",
-            "description": "Half the cherries were mouldy.", "photos": list(files), **extra}
+    return {
+        "policy_id": policy.pk,
+        "claimant_ref": policy.buyer_ref,
+        "amount": "80.00",
+        "description": "Half the cherries were mouldy.",
+        "photos": list(files),
+        **extra,
+    }
 
 
 def upload(name: str, content: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
@@ -26,11 +32,12 @@ def stored_files(media) -> list:
     return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
 
 
-def test_a_claim_with_photos_is_stored_and_queued_for_screening(api, produce_policy,
-                                                               media_in_tmp):
-    response = api.post("/api/v1/claims", claim_body(
-        produce_policy, upload("cherries.jpg", jpeg(1)), upload("box.jpeg", jpeg(2))),
-        format="multipart")
+def test_a_claim_with_photos_is_stored_and_queued_for_screening(api, produce_policy, media_in_tmp):
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("cherries.jpg", jpeg(1)), upload("box.jpeg", jpeg(2))),
+        format="multipart",
+    )
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -42,16 +49,22 @@ def test_a_claim_with_photos_is_stored_and_queued_for_screening(api, produce_pol
     assert len(stored_files(media_in_tmp)) == 2
 
 
-@pytest.mark.parametrize(("name", "content", "fmt"), [
-    ("phone.png", "PNG", "image/png"),
-    ("phone.webp", "WEBP", "image/webp"),
-    ("phone.heic", "HEIF", "image/heic"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "fmt"),
+    [
+        ("phone.png", "PNG", "image/png"),
+        ("phone.webp", "WEBP", "image/webp"),
+        ("phone.heic", "HEIF", "image/heic"),
+    ],
+)
 def test_png_webp_and_heic_from_phones_are_accepted(api, produce_policy, name, content, fmt):
     image = Image.new("RGB", (320, 240), (200, 40, 40))
 
-    response = api.post("/api/v1/claims", claim_body(
-        produce_policy, upload(name, encoded(image, content), fmt)), format="multipart")
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload(name, encoded(image, content), fmt)),
+        format="multipart",
+    )
 
     assert response.status_code == 201, response.content
     assert response.json()["photos"][0]["content_type"] == fmt
@@ -62,35 +75,57 @@ def test_an_exif_rotated_photo_is_accepted(api, produce_policy):
     exif = image.getexif()
     exif[0x0112] = 6  # "rotate 90 degrees to display"
 
-    response = api.post("/api/v1/claims", claim_body(
-        produce_policy, upload("rotated.jpg", encoded(image, "JPEG", exif=exif))),
-        format="multipart")
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("rotated.jpg", encoded(image, "JPEG", exif=exif))),
+        format="multipart",
+    )
 
     assert response.status_code == 201
 
 
 BAD_UPLOADS = [
-    ("not an image", upload("photo.jpg", b"%PDF-1.4 not a photo at all" * 50), 415,
-     "not_an_image"),
+    ("not an image", upload("photo.jpg", b"%PDF-1.4 not a photo at all" * 50), 415, "not_an_image"),
     ("truncated JPEG", upload("photo.jpg", truncated_jpeg(4)), 400, "corrupt_image"),
-    ("decompression bomb", upload("bomb.png", png_declaring(60_000, 60_000), "image/png"), 413,
-     "image_dimensions_too_large"),
-    ("100 megapixels", upload("huge.png", hundred_megapixels(), "image/png"), 413,
-     "image_dimensions_too_large"),
+    (
+        "decompression bomb",
+        upload("bomb.png", png_declaring(60_000, 60_000), "image/png"),
+        413,
+        "image_dimensions_too_large",
+    ),
+    (
+        "100 megapixels",
+        upload("huge.png", hundred_megapixels(), "image/png"),
+        413,
+        "image_dimensions_too_large",
+    ),
     ("zero bytes", upload("empty.jpg", b""), 400, "empty_file"),
-    ("wrong extension", upload("photo.jpg", encoded(Image.new("RGB", (64, 64)), "PNG")), 415,
-     "extension_mismatch"),
-    ("animated GIF", upload("photo.gif", encoded(Image.new("RGB", (64, 64)), "GIF"),
-                            "image/gif"), 415, "unsupported_image_format"),
+    (
+        "wrong extension",
+        upload("photo.jpg", encoded(Image.new("RGB", (64, 64)), "PNG")),
+        415,
+        "extension_mismatch",
+    ),
+    (
+        "animated GIF",
+        upload("photo.gif", encoded(Image.new("RGB", (64, 64)), "GIF"), "image/gif"),
+        415,
+        "unsupported_image_format",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("label", "bad", "status", "code"), BAD_UPLOADS,
-                         ids=[case[0] for case in BAD_UPLOADS])
-def test_a_bad_upload_is_refused_and_nothing_is_created(api, produce_policy, media_in_tmp,
-                                                        label, bad, status, code):
-    response = api.post("/api/v1/claims", claim_body(
-        produce_policy, upload("good.jpg", jpeg(5)), bad), format="multipart")
+@pytest.mark.parametrize(
+    ("label", "bad", "status", "code"), BAD_UPLOADS, ids=[case[0] for case in BAD_UPLOADS]
+)
+def test_a_bad_upload_is_refused_and_nothing_is_created(
+    api, produce_policy, media_in_tmp, label, bad, status, code
+):
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("good.jpg", jpeg(5)), bad),
+        format="multipart",
+    )
 
     error = error_of(response, status)
     assert error["code"] == code
@@ -102,8 +137,11 @@ def test_a_bad_upload_is_refused_and_nothing_is_created(api, produce_policy, med
 
 @override_settings(CLAIM_PHOTO_MAX_BYTES=20_000)
 def test_an_oversize_photo_is_refused_with_413(api, produce_policy):
-    response = api.post("/api/v1/claims", claim_body(
-        produce_policy, upload("big.jpg", jpeg(6, size=(1600, 1200)))), format="multipart")
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("big.jpg", jpeg(6, size=(1600, 1200)))),
+        format="multipart",
+    )
 
     assert error_of(response, 413)["code"] == "photo_too_large"
     assert not Claim.objects.exists()
@@ -111,8 +149,11 @@ def test_an_oversize_photo_is_refused_with_413(api, produce_policy):
 
 @override_settings(API_MAX_UPLOAD_BYTES=20_000)
 def test_an_oversize_request_is_refused_before_it_is_read(api, produce_policy):
-    response = api.post("/api/v1/claims", claim_body(
-        produce_policy, upload("a.jpg", jpeg(7, size=(1600, 1200)))), format="multipart")
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("a.jpg", jpeg(7, size=(1600, 1200)))),
+        format="multipart",
+    )
 
     assert error_of(response, 413)["code"] == "payload_too_large"
 
@@ -121,18 +162,20 @@ def test_an_oversize_request_is_refused_before_it_is_read(api, produce_policy):
 def test_too_many_photos_are_refused(api, produce_policy):
     photos = [upload(f"{n}.jpg", jpeg(n)) for n in range(3)]
 
-    response = api.post("/api/v1/claims", claim_body(produce_policy, *photos),
-                        format="multipart")
+    response = api.post("/api/v1/claims", claim_body(produce_policy, *photos), format="multipart")
 
     assert error_of(response, 400)["code"] == "too_many_photos"
 
 
-@pytest.mark.parametrize(("change", "code", "status"), [
-    ({"amount": "-3.00"}, "invalid_amount", 400),
-    ({"amount": "lots"}, "validation_error", 400),
-    ({"policy_id": 999_999}, "policy_not_found", 404),
-    ({"claimant_ref": ""}, "validation_error", 400),
-])
+@pytest.mark.parametrize(
+    ("change", "code", "status"),
+    [
+        ({"amount": "-3.00"}, "invalid_amount", 400),
+        ({"amount": "lots"}, "validation_error", 400),
+        ({"policy_id": 999_999}, "policy_not_found", 404),
+        ({"claimant_ref": ""}, "validation_error", 400),
+    ],
+)
 def test_bad_claim_fields_are_refused(api, produce_policy, change, code, status):
     body = {k: v for k, v in claim_body(produce_policy).items() if k != "photos"}
 
@@ -152,8 +195,12 @@ def test_shipping_return_claims_are_not_filed_by_hand(api, shipping_policy):
 
 def test_a_repeated_intake_with_the_same_key_files_one_claim(api, produce_policy):
     def send():
-        return api.post("/api/v1/claims", claim_body(produce_policy, upload("a.jpg", jpeg(8))),
-                        format="multipart", HTTP_IDEMPOTENCY_KEY="claim-key-1")
+        return api.post(
+            "/api/v1/claims",
+            claim_body(produce_policy, upload("a.jpg", jpeg(8))),
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="claim-key-1",
+        )
 
     first, second = send(), send()
 
@@ -164,21 +211,33 @@ def test_a_repeated_intake_with_the_same_key_files_one_claim(api, produce_policy
 
 
 def test_the_same_key_with_another_photo_is_refused(api, produce_policy):
-    api.post("/api/v1/claims", claim_body(produce_policy, upload("a.jpg", jpeg(9))),
-             format="multipart", HTTP_IDEMPOTENCY_KEY="claim-key-2")
+    api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("a.jpg", jpeg(9))),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="claim-key-2",
+    )
 
-    response = api.post("/api/v1/claims", claim_body(produce_policy, upload("a.jpg", jpeg(10))),
-                        format="multipart", HTTP_IDEMPOTENCY_KEY="claim-key-2")
+    response = api.post(
+        "/api/v1/claims",
+        claim_body(produce_policy, upload("a.jpg", jpeg(10))),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="claim-key-2",
+    )
 
     assert error_of(response, 409)["code"] == "idempotency_key_reused"
 
 
 def test_another_merchant_s_claims_are_invisible(api, other_api, produce_policy):
-    claim = api.post("/api/v1/claims", claim_body(produce_policy, upload("a.jpg", jpeg(11))),
-                     format="multipart").json()
+    claim = api.post(
+        "/api/v1/claims", claim_body(produce_policy, upload("a.jpg", jpeg(11))), format="multipart"
+    ).json()
 
     assert error_of(other_api.get(f"/api/v1/claims/{claim['id']}"), 404)["code"] == (
-        "claim_not_found")
+        "claim_not_found"
+    )
     assert other_api.get("/api/v1/claims").json()["results"] == []
-    assert api.get("/api/v1/claims", {"status": ClaimStatus.SUBMITTED}).json()["results"][0][
-        "id"] == claim["id"]
+    assert (
+        api.get("/api/v1/claims", {"status": ClaimStatus.SUBMITTED}).json()["results"][0]["id"]
+        == claim["id"]
+    )

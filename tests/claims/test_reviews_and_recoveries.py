@@ -1,0 +1,203 @@
+"""Reviewer decisions (audited, once), confirmed fraud lowering trust, deposit recoveries."""
+
+from decimal import Decimal
+from itertools import product as pairs
+
+import pytest
+
+from claims.models import (
+    CLAIM_TRANSITIONS,
+    Claim,
+    ClaimEvent,
+    ClaimRules,
+    ClaimStatus,
+    Recovery,
+)
+from claims.services import (
+    claim_approve,
+    claim_assign,
+    claim_confirm_fraud,
+    claim_file_deposit,
+    claim_pay,
+    claim_reject,
+    claim_screen,
+    claim_transition,
+    recovery_record_repayment,
+    recovery_write_off,
+)
+from config.errors import ApplicationError, ConflictError
+from fraud.models import TrustChange
+from fraud.selectors import claimant_trust_level
+from insurance.models import Account, Policy
+from insurance.selectors import ledger_balances
+from outbox.models import OutboxTask
+from tests.claims.conftest import delivered_policy
+from tests.claims.helpers import photo, submit
+from tests.factories import PolicyFactory
+from tests.insurance.helpers import DEPOSIT, PRODUCE, issue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status"), list(pairs(ClaimStatus.values, ClaimStatus.values))
+)
+def test_every_transition_pair_is_allowed_or_refused_by_the_table(from_status, to_status):
+    policy = PolicyFactory()
+    claim = Claim.objects.create(
+        merchant=policy.merchant,
+        policy=policy,
+        product=policy.product,
+        origin="claimant",
+        claimant_ref="x",
+        amount=Decimal("1.00"),
+        status=from_status,
+    )
+
+    if to_status in CLAIM_TRANSITIONS[from_status]:
+        claim_transition(claim=claim, to_status=to_status, actor="test", reason="walk")
+        assert Claim.objects.get(pk=claim.pk).status == to_status
+        event = ClaimEvent.objects.get(claim=claim)
+        assert (event.from_status, event.to_status, event.actor) == (from_status, to_status, "test")
+    else:
+        with pytest.raises(ConflictError):
+            claim_transition(claim=claim, to_status=to_status, actor="test", reason="walk")
+        assert Claim.objects.get(pk=claim.pk).status == from_status
+        assert not ClaimEvent.objects.filter(claim=claim).exists()
+
+
+@pytest.fixture
+def flagged(api) -> Claim:
+    """A claim in the review queue: its photo was used before by another buyer."""
+    submit(delivered_policy(api, "F-1", {**PRODUCE, "buyer_ref": "honest"}), photos=[photo(40)])
+    claim = submit(
+        delivered_policy(api, "F-2", {**PRODUCE, "buyer_ref": "cheat"}), photos=[photo(40)]
+    )
+    assert claim.status == ClaimStatus.NEEDS_REVIEW
+    return claim
+
+
+def test_a_reviewer_approves_and_the_payout_follows(flagged, django_user_model):
+    reviewer = django_user_model.objects.create_user("rita")
+    claim_assign(claim_id=flagged.pk, reviewer=reviewer, actor="user:rita")
+
+    claim_approve(claim_id=flagged.pk, actor="user:rita", note="the photo is the buyer's own")
+    task = OutboxTask.objects.get(task_name="claims.pay")
+    claim_pay(claim_id=flagged.pk, outbox_id=task.pk)
+
+    claim = Claim.objects.get(pk=flagged.pk)
+    assert (claim.status, claim.assigned_to, claim.decision_note) == (
+        ClaimStatus.PAID,
+        reviewer,
+        "the photo is the buyer's own",
+    )
+    assert [e.actor for e in claim.events.all()][-3:] == [
+        "user:rita",
+        "user:rita",
+        "system:adjudicator",
+    ]
+    assert not OutboxTask.objects.filter(pk=task.pk).exists()
+
+
+def test_a_reviewer_rejects_with_a_reason_code(flagged):
+    claim_reject(
+        claim_id=flagged.pk,
+        actor="user:rita",
+        reason_code="insufficient_evidence",
+        note="box intact in the photo",
+    )
+
+    claim = Claim.objects.get(pk=flagged.pk)
+    assert (claim.status, claim.reason_code) == (ClaimStatus.REJECTED, "insufficient_evidence")
+    assert claim.events.last().reason == (
+        "The evidence does not show the loss: box intact in the photo"
+    )
+
+
+def test_an_unknown_reason_is_refused(flagged):
+    with pytest.raises(ApplicationError) as refused:
+        claim_reject(claim_id=flagged.pk, actor="user:rita", reason_code="bad_vibes")
+
+    assert refused.value.code == "invalid_reason"
+    assert Claim.objects.get(pk=flagged.pk).status == ClaimStatus.NEEDS_REVIEW
+
+
+def test_confirmed_fraud_lowers_trust_which_later_claims_and_quotes_see(api, flagged):
+    before = api.post("/api/v1/quotes", {**PRODUCE, "buyer_ref": "cheat"}, format="json").json()
+    ClaimRules.objects.filter(product__code="fresh_produce").update(min_trust_level=3)
+
+    claim, level = claim_confirm_fraud(claim_id=flagged.pk, actor="user:rita", note="ring")
+    after = api.post("/api/v1/quotes", {**PRODUCE, "buyer_ref": "cheat"}, format="json").json()
+    later = submit(
+        delivered_policy(api, "F-3", {**PRODUCE, "buyer_ref": "cheat"}), photos=[photo(41)]
+    )
+
+    assert (claim.status, claim.reason_code) == (ClaimStatus.REJECTED, "fraud_confirmed")
+    assert level == claimant_trust_level(claimant_ref="cheat") == 2
+    change = TrustChange.objects.get(claimant_ref="cheat")
+    assert (change.from_level, change.to_level, change.actor) == (3, 2, "user:rita")
+    trust_factor = {f["input"]: f["factor"] for f in after["rating"]["factors"]}["trust_level"]
+    assert trust_factor == "1.4"
+    assert Decimal(after["premium"]) > Decimal(before["premium"])
+    assert [r["code"] for r in later.review_reasons] == ["low_trust"]
+
+
+def test_a_decided_claim_cannot_be_decided_again(flagged):
+    claim_reject(claim_id=flagged.pk, actor="user:a", reason_code="other", note="first")
+
+    with pytest.raises(ConflictError) as second:
+        claim_approve(claim_id=flagged.pk, actor="user:b")
+
+    assert second.value.code == "claim_already_decided"
+    assert Claim.objects.get(pk=flagged.pk).status == ClaimStatus.REJECTED
+
+
+def test_deposit_claims_are_paid_then_recovered_in_parts(api, merchant):
+    deposit = issue(api, "DEP-1", DEPOSIT)
+
+    claim = claim_file_deposit(
+        policy_id=deposit["id"],
+        claimant_ref="buyer-9",
+        amount=Decimal("350.00"),
+        description="refund refused",
+        actor="staff:ops",
+    )
+
+    claim = claim_screen(claim_id=claim.pk)
+    assert claim.status == ClaimStatus.RECOVERY_PENDING
+    assert ledger_balances(merchant=merchant)[Account.MERCHANT_RECEIVABLE] == Decimal("350.00")
+    assert Policy.objects.get(pk=deposit["id"]).cover_used == Decimal("350.00")
+
+    recovery_record_repayment(claim_id=claim.pk, amount=Decimal("100.00"), actor="staff:ops")
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.RECOVERY_PENDING
+    with pytest.raises(ApplicationError):
+        recovery_record_repayment(claim_id=claim.pk, amount=Decimal("300.00"), actor="staff:ops")
+    recovery = recovery_record_repayment(
+        claim_id=claim.pk, amount=Decimal("250.00"), actor="staff:ops"
+    )
+
+    assert (recovery.amount_repaid, recovery.outstanding) == (Decimal("350.00"), 0)
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.RECOVERED
+    balances = ledger_balances(merchant=merchant)
+    assert balances[Account.MERCHANT_RECEIVABLE] == 0
+    assert sum(balances.values()) == 0
+
+
+def test_an_unrecovered_amount_is_written_off(api, merchant):
+    deposit = issue(api, "DEP-2", DEPOSIT)
+    claim = claim_file_deposit(
+        policy_id=deposit["id"],
+        claimant_ref="buyer-10",
+        amount=Decimal("90.00"),
+        description="",
+        actor="staff:ops",
+    )
+    claim_screen(claim_id=claim.pk)
+    recovery_record_repayment(claim_id=claim.pk, amount=Decimal("40.00"), actor="staff:ops")
+
+    recovery = recovery_write_off(claim_id=claim.pk, actor="staff:ops", note="merchant closed")
+
+    assert (recovery.amount_written_off, recovery.outstanding) == (Decimal("50.00"), 0)
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.WRITTEN_OFF
+    assert ledger_balances(merchant=merchant)[Account.BAD_DEBT] == Decimal("50.00")
+    assert Recovery.objects.get(claim=claim).closed_at is not None
