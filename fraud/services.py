@@ -105,9 +105,11 @@ def _candidates(
 def photo_check(
     *, subject: PhotoSubject, data: bytes, namespace: str = CLAIMS_NAMESPACE
 ) -> PhotoCheck:
-    """Fingerprint a photo (once), add it to the index, and find the earlier photos it reuses.
+    """Fingerprint a photo (once), add it to the index, and find the other photos it matches.
 
-    Idempotent per photo: a repeat finds the stored fingerprint and answers the same way.
+    The fingerprint is stored (and committed) before the index is searched: of two claims
+    with the same photo screened at the same moment, at least one then sees the other, where
+    searching first could let both pass. Idempotent per photo: a repeat answers the same way.
     Matches come only from other claims, best first.
     """
     try:
@@ -115,6 +117,7 @@ def photo_check(
     except fp.UnreadablePhoto as error:
         _store(subject, namespace, payload=b"", keys=[], error=str(error)[:300])
         return PhotoCheck(photo_ref=subject.photo_ref, readable=False, error=str(error))
+    _store(subject, namespace, payload=query.payload, keys=query.keys, error="")
     matches = []
     for earlier in _candidates(
         namespace, fp.query_keys(query), subject.claim_ref, limit=settings.FRAUD_MAX_CANDIDATES
@@ -134,7 +137,6 @@ def photo_check(
                     relation=_relation(subject, earlier),
                 )
             )
-    _store(subject, namespace, payload=query.payload, keys=query.keys, error="")
     matches.sort(key=lambda m: m.distance)
     return PhotoCheck(photo_ref=subject.photo_ref, readable=True, matches=matches)
 

@@ -9,7 +9,6 @@ import time
 
 import httpx
 import pytest
-from django.db.models import Count
 
 from claims.models import Claim, ClaimStatus, Payout
 from insurance.models import LedgerTransfer
@@ -107,13 +106,19 @@ def test_a_killed_worker_and_a_broker_outage_delay_claims_but_lose_none(
         kind for kind, at, _ in stream.responses if outage_started <= at <= outage_ended
     ]
     assert "claim" in during_outage
-    # Every claim decided: new photos and returns paid, reused photos sent to a person.
-    statuses = dict(Claim.objects.values_list("status").annotate(n=Count("id")))
-    assert statuses == {ClaimStatus.PAID: 24 - 6 + 8, ClaimStatus.NEEDS_REVIEW: 6}
-    reviewed = Claim.objects.filter(status=ClaimStatus.NEEDS_REVIEW)
-    assert {r["code"] for claim in reviewed for r in claim.review_reasons} == {
-        "photo_reused_other_claimant"
-    }
+    # Every claim decided: returns and new photos paid, every reused photo sent to a person.
+    # (An original screened at the same moment as its copy is flagged too: both are looked
+    # at, rather than both paid.)
+    reuses = {produce[n].pk for n in range(24) if n % 4 == 3}
+    originals = {produce[n - 1].pk for n in range(24) if n % 4 == 3}
+    for claim in Claim.objects.all():
+        if claim.policy_id in reuses:
+            assert claim.status == ClaimStatus.NEEDS_REVIEW
+            assert claim.review_reasons[0]["code"] == "photo_reused_other_claimant"
+        elif claim.policy_id in originals:
+            assert claim.status in {ClaimStatus.PAID, ClaimStatus.NEEDS_REVIEW}
+        else:
+            assert claim.status == ClaimStatus.PAID, (claim.pk, claim.review_reasons)
     # Paid exactly once each: one payout and one ledger entry per paid claim, no more.
     paid = set(Claim.objects.filter(status=ClaimStatus.PAID).values_list("pk", flat=True))
     assert set(Payout.objects.values_list("claim_id", flat=True)) == paid

@@ -2,6 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -9,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from claims.models import Claim, ClaimEvent, ClaimStatus, Payout
-from claims.services import claim_approve, claim_reject
+from claims.photos import photo_check
+from claims.services import claim_approve, claim_reject, claim_screen, claim_submit
 from config.errors import ConflictError
 from tests.claims.conftest import delivered_policy
 from tests.claims.helpers import photo, submit
@@ -157,3 +159,39 @@ def test_two_reviewers_deciding_one_claim_at_once_decide_it_once(api):
     assert decisions.count() == 1
     assert Claim.objects.get(pk=claim.pk).status == decisions.get().to_status
     assert not Payout.objects.filter(claim=claim).exists()
+
+
+def test_two_claims_with_one_photo_screened_at_once_are_not_both_paid(api):
+    first = delivered_policy(api, "W-8", {**PRODUCE, "buyer_ref": "eve"})
+    second = delivered_policy(api, "W-9", {**PRODUCE, "buyer_ref": "fay"})
+    claims = [
+        claim_submit(
+            merchant=policy.merchant,
+            policy_id=policy.pk,
+            claimant_ref=policy.buyer_ref,
+            amount=Decimal("20.00"),
+            description="",
+            photos=[photo_check(photo(104))],
+            actor="test",
+        )
+        for policy in (first, second)
+    ]
+    start = threading.Barrier(2)
+
+    def screen(claim_id: int) -> None:
+        start.wait()
+        try:
+            claim_screen(claim_id=claim_id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=screen, args=(claim.pk,)) for claim in claims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = sorted(
+        Claim.objects.filter(pk__in=[c.pk for c in claims]).values_list("status", flat=True)
+    )
+    assert statuses in (["needs_review", "paid"], ["needs_review", "needs_review"])

@@ -1,6 +1,6 @@
 """The README's quick start really starts: `make serve` on the embedded default (SQLite + the
 filesystem broker) migrates, loads demo data, and runs web, worker and beat; a policy issued
-over HTTP gets a claim that the worker process decides and pays."""
+over HTTP has its return shipped, and the worker process opens, decides and pays the claim."""
 
 import os
 import re
@@ -74,19 +74,21 @@ def test_make_serve_runs_the_platform_on_sqlite_with_a_real_worker(tmp_path):
             },
         )
         assert policy.status_code == 201, policy.text
-        claim = client.post(
-            "/api/v1/claims",
-            json={"policy_id": policy.json()["id"], "claimant_ref": "qs-buyer", "amount": "6.00"},
+        shipped = client.post(
+            "/api/v1/orders/QS-1/events",
+            json={"kind": "return_shipped", "tracking_number": "SF0123456789"},
             headers={"X-Request-ID": "quickstart-request-1"},
         )
-        assert claim.status_code == 201, claim.text
+        assert shipped.status_code == 201, shipped.text
 
         def paid() -> dict | None:
-            body = client.get(f"/api/v1/claims/{claim.json()['id']}").json()
-            return body if body["status"] == "paid" else None
+            claims = client.get("/api/v1/claims", params={"policy_id": policy.json()["id"]})
+            found = claims.json()["results"]
+            return found[0] if found and found[0]["status"] == "paid" else None
 
-        body = wait_for(paid, timeout=60, what="the worker to pay the claim")
-        assert body["payout"]["amount"] == "6.00"
+        claim = wait_for(paid, timeout=60, what="the worker to open and pay the return's claim")
+        body = client.get(f"/api/v1/claims/{claim['id']}").json()
+        assert body["payout"]["amount"] == "12.00"  # the cross-province courier fee
         assert [e["to_status"] for e in body["events"]] == [
             "submitted",
             "screening",

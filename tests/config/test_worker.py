@@ -25,23 +25,22 @@ def test_a_claim_is_paid_by_the_worker_and_its_logs_carry_the_request_id(api, ce
     ).json()
 
     response = api.post(
-        "/api/v1/claims",
-        {"policy_id": policy["id"], "claimant_ref": "w-buyer", "amount": "8.00"},
+        "/api/v1/orders/W-1/events",
+        {"kind": "return_shipped", "tracking_number": "YT1234567890"},
         format="json",
         HTTP_X_REQUEST_ID="req-worker-1",
     )
 
     assert response.status_code == 201
     assert response["X-Request-ID"] == "req-worker-1"
-    claim_id = response.json()["id"]
     wait_for(
-        lambda: Claim.objects.get(pk=claim_id).status == ClaimStatus.PAID,
+        lambda: Claim.objects.filter(policy_id=policy["id"], status=ClaimStatus.PAID).exists(),
         timeout=30,
-        what="the worker to pay the claim",
+        what="the worker to open and pay the return's claim",
     )
-    # Lines written while the tasks ran (adjudicate, then the pay task it queued).
+    # The line written when the task ran (it opened, screened and paid the claim).
     task_lines = [line for line in celery_worker.json_lines() if line["name"] == "celery.app.trace"]
-    assert len(task_lines) == 2
+    assert len(task_lines) == 1
     assert {line["request_id"] for line in task_lines} == {"req-worker-1"}
     assert {"time", "level", "name", "message"} <= set(task_lines[0])
 
