@@ -12,6 +12,9 @@ from claims.models import Claim
 
 class PayoutProvider(Protocol):
     name: str
+    # True for a provider that only writes the platform's own books: it can settle inside the
+    # transaction that approves the claim. An outside provider is called before that commit.
+    settles_in_transaction: bool
 
     def pay(self, *, claim: Claim, idempotency_key: str) -> str:
         """Send claim.amount to the claimant; return the provider's reference. Called again
@@ -20,6 +23,7 @@ class PayoutProvider(Protocol):
 
 class LedgerPayoutProvider:
     name = "ledger"
+    settles_in_transaction = True
 
     def pay(self, *, claim: Claim, idempotency_key: str) -> str:
         return idempotency_key

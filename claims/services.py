@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from cachetools import TTLCache
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from claims.models import (
@@ -29,7 +32,15 @@ from claims.models import (
 from claims.payouts import payout_provider
 from claims.photos import CheckedPhoto
 from config.errors import ApplicationError, ConflictError, NotFoundError
-from fraud.services import PhotoCheck, PhotoSubject, Signal, claim_signals, fraud_confirm
+from fraud.services import (
+    PhotoCheck,
+    PhotoSubject,
+    Signal,
+    claim_signals,
+    fraud_confirm,
+    photo_index,
+    photos_indexed,
+)
 from fraud.services import photo_check as fraud_photo_check
 from insurance.models import (
     ClaimTrigger,
@@ -51,6 +62,7 @@ logger = logging.getLogger(__name__)
 WORKER_ACTOR = "system:adjudicator"
 SCREEN_TASK = "claims.screen"
 PAY_TASK = "claims.pay"
+EARLIER_PHOTOS_LIMIT = 500
 # Review reasons that always carry weight, whatever else is known.
 UNREADABLE_PHOTO = Signal("photo_unreadable", "a photo could not be read", 40)
 
@@ -62,7 +74,9 @@ def claim_transition(
     """Move a claim along one edge of the transition table, with its event row.
 
     A guarded UPDATE ... WHERE status = <from>: if another process moved the claim first, the
-    row count is 0, nothing is written, and the caller gets a conflict.
+    row count is 0, nothing is written, and the caller gets a conflict. The conflict aborts
+    the transaction the move is part of: a caller that goes on after one gives the move its
+    own atomic block.
     """
     from_status = claim.status
     if to_status not in CLAIM_TRANSITIONS[from_status]:
@@ -70,7 +84,8 @@ def claim_transition(
             "invalid_transition", f"A claim cannot go from {from_status} to {to_status}."
         )
     changes = {"status": to_status, **(changes or {})}
-    with transaction.atomic():
+    # No savepoint: a refused move aborts whatever transaction it is part of.
+    with transaction.atomic(savepoint=False):
         if Claim.objects.filter(pk=claim.pk, status=from_status).update(**changes) != 1:
             raise ConflictError(
                 "claim_state_changed",
@@ -283,8 +298,23 @@ def claim_file_deposit(
 class Screening:
     """What a worker learned about a claim before deciding it."""
 
+    photo_count: int
     photo_checks: list[PhotoCheck]
     signals: list[Signal]
+
+
+_rules: TTLCache = TTLCache(maxsize=1000, ttl=settings.PRODUCT_CACHE_SECONDS)
+
+
+def claim_rules_forget() -> None:
+    _rules.clear()
+
+
+def _rules_for(product_id: int) -> ClaimRules | None:
+    """A product's thresholds, kept a few seconds like the products themselves."""
+    if product_id not in _rules:
+        _rules[product_id] = ClaimRules.objects.filter(product_id=product_id).first()
+    return _rules[product_id]
 
 
 def _window_ends(policy: Policy) -> timezone.datetime:
@@ -294,28 +324,26 @@ def _window_ends(policy: Policy) -> timezone.datetime:
     return start + timedelta(hours=policy.claim_window_hours)
 
 
-def _hard_rule(claim: Claim, policy: Policy) -> RejectReason | None:
+def _hard_rule(claim: Claim, policy: Policy, photo_count: int) -> RejectReason | None:
     """The first hard rule the claim breaks, if any: the only grounds for an automatic no."""
     if policy.status != PolicyStatus.ACTIVE:
         return RejectReason.NO_ACTIVE_POLICY
     if claim.submitted_at > _window_ends(policy):
         return RejectReason.OUTSIDE_WINDOW
-    if policy.product.exposure == Exposure.ORDER_VALUE and (
+    others = (
         Claim.objects.filter(policy=policy)
         .exclude(pk=claim.pk)
         .exclude(status=ClaimStatus.REJECTED)
-        .filter(pk__lt=claim.pk)
-        .exists()
-    ):
-        return RejectReason.DUPLICATE_CLAIM
-    promised = sum(
-        Claim.objects.filter(policy=policy, status=ClaimStatus.APPROVED)
-        .exclude(pk=claim.pk)
-        .values_list("amount", flat=True)
+        .aggregate(
+            earlier=Count("id", filter=Q(pk__lt=claim.pk)),
+            promised=Sum("amount", filter=Q(status=ClaimStatus.APPROVED)),
+        )
     )
-    if claim.amount > policy.remaining_cover - promised:
+    if policy.product.exposure == Exposure.ORDER_VALUE and others["earlier"]:
+        return RejectReason.DUPLICATE_CLAIM
+    if claim.amount > policy.remaining_cover - (others["promised"] or 0):
         return RejectReason.ABOVE_COVER
-    if policy.product.photo_required and not claim.photos.exists():
+    if policy.product.photo_required and not photo_count:
         return RejectReason.MISSING_PHOTO
     return None
 
@@ -345,20 +373,54 @@ def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
     return signals
 
 
-def _screen(claim: Claim, rules: ClaimRules | None) -> Screening:
+def _subject(claim: Claim, photo: ClaimPhoto) -> PhotoSubject:
+    return PhotoSubject(
+        photo_ref=f"claim-photo:{photo.pk}",
+        claim_ref=_claim_ref(claim),
+        claimant_ref=claim.claimant_ref,
+        merchant_id=claim.merchant_id,
+    )
+
+
+def _read(photo: ClaimPhoto) -> bytes:
+    with photo.image.open("rb") as file:
+        return file.read()
+
+
+def _index_earlier_photos(claim: Claim) -> None:
+    """Index the photos of claims filed before this one and still waiting to be screened.
+
+    Workers do not take claims in the order they came (a lost message waits for the outbox
+    sweeper): without this, a copy screened before its original would find nothing and be
+    paid. At most EARLIER_PHOTOS_LIMIT per screening, so a huge backlog cannot stall one task.
+    """
+    waiting = list(
+        ClaimPhoto.objects.filter(
+            claim_id__lt=claim.pk,
+            claim__status__in=[ClaimStatus.SUBMITTED, ClaimStatus.SCREENING],
+        )
+        .select_related("claim")
+        .order_by("claim_id")[:EARLIER_PHOTOS_LIMIT]
+    )
+    if not waiting:
+        return
+    known = photos_indexed(photo_refs=[f"claim-photo:{photo.pk}" for photo in waiting])
+    for photo in waiting:
+        if f"claim-photo:{photo.pk}" not in known:
+            with contextlib.suppress(OSError):  # its own screening will report it
+                photo_index(subject=_subject(photo.claim, photo), data=_read(photo))
+
+
+def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules | None) -> Screening:
     """Ask fraud/ about the claim's photos and claimant. Outside any transaction: the photo
     work is the slow part, and every question is idempotent."""
+    if photos:
+        _index_earlier_photos(claim)
     checks = []
-    for photo in claim.photos.all():
-        subject = PhotoSubject(
-            photo_ref=f"claim-photo:{photo.pk}",
-            claim_ref=_claim_ref(claim),
-            claimant_ref=claim.claimant_ref,
-            merchant_id=claim.merchant_id,
-        )
+    for photo in photos:
+        subject = _subject(claim, photo)
         try:
-            with photo.image.open("rb") as file:
-                data = file.read()
+            data = _read(photo)
         except OSError as error:
             checks.append(
                 PhotoCheck(
@@ -391,46 +453,56 @@ def _screen(claim: Claim, rules: ClaimRules | None) -> Screening:
                     20,
                 )
             )
-    return Screening(photo_checks=checks, signals=signals)
+    return Screening(photo_count=len(photos), photo_checks=checks, signals=signals)
 
 
 def claim_screen(*, claim_id: int, outbox_id: int | None = None) -> Claim:
     """Decide a submitted claim: reject on a hard rule, send to review on a soft signal,
-    approve (and queue the payout) otherwise.
+    approve and pay otherwise.
 
-    Idempotent and safe to run twice at once: the moves are guarded updates, and a claim that
-    is already past screening is left as it is.
+    Idempotent and safe to run twice at once: every move is a guarded update, and a claim
+    already past screening is left as it is. A claim with photos is marked as screening (and
+    committed) before the slow photo work; one without goes through in a single transaction.
     """
-    claim = Claim.objects.select_related("policy__product").get(pk=claim_id)
-    if claim.status == ClaimStatus.SUBMITTED:
+    claim = Claim.objects.get(pk=claim_id)
+    photos = list(claim.photos.all())
+    if claim.status == ClaimStatus.SUBMITTED and photos:
         try:
-            claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
-        except ConflictError:
+            with transaction.atomic():
+                claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
+        except ConflictError:  # another worker got there first
             claim.refresh_from_db()
-    if claim.status != ClaimStatus.SCREENING:
+    if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.SCREENING):
         with transaction.atomic():
             outbox_complete(outbox_id=outbox_id)
         return claim
-    rules = ClaimRules.objects.filter(product_id=claim.product_id).first()
-    screening = _screen(claim, rules)
+    screening = _screen(claim, photos, _rules_for(claim.product_id))
+    provider = payout_provider()
     payment = None
     with transaction.atomic():
         policy = (
             Policy.objects.select_for_update().select_related("product").get(pk=claim.policy_id)
         )
         claim = Claim.objects.select_for_update().get(pk=claim_id)
-        if claim.status == ClaimStatus.SCREENING:
-            payment = _decide(claim, policy, screening)
+        if claim.status == ClaimStatus.SUBMITTED:
+            claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
+        if claim.status == ClaimStatus.SCREENING and _decide(claim, policy, screening):
+            if provider.settles_in_transaction:
+                _record_payment(claim, policy, provider)
+            else:  # an outside payment is made after this commits; the record is its net
+                payment = outbox_enqueue(
+                    task_name=PAY_TASK, kwargs={"claim_id": claim.pk}, delay=_safety_net()
+                )
         outbox_complete(outbox_id=outbox_id)
-    if payment is not None:  # approved: pay it here too, the payment record is the safety net
+    if payment is not None:
         return claim_pay(claim_id=claim.pk, outbox_id=payment.pk)
     return claim
 
 
-def _decide(claim: Claim, policy: Policy, screening: Screening) -> OutboxTask | None:
-    """Reject, send to review, or approve; an approval returns its payment record."""
+def _decide(claim: Claim, policy: Policy, screening: Screening) -> bool:
+    """Reject, send to review, or approve (caller's transaction); True when approved."""
     now = timezone.now()
-    failure = _hard_rule(claim, policy)
+    failure = _hard_rule(claim, policy, screening.photo_count)
     if failure is not None:
         claim_transition(
             claim=claim,
@@ -444,7 +516,7 @@ def _decide(claim: Claim, policy: Policy, screening: Screening) -> OutboxTask | 
             event_type=WebhookEventType.CLAIM_DECIDED,
             payloads=[_claim_payload(claim)],
         )
-        return None
+        return False
     if screening.signals:
         claim_transition(
             claim=claim,
@@ -459,13 +531,12 @@ def _decide(claim: Claim, policy: Policy, screening: Screening) -> OutboxTask | 
                 "risk_score": min(sum(s.weight for s in screening.signals), 100),
             },
         )
-        return None
-    return _approve(
-        claim, actor=WORKER_ACTOR, reason="all rules passed, no signals", now=now, pay_here=True
-    )
+        return False
+    _approve(claim, actor=WORKER_ACTOR, reason="all rules passed, no signals", now=now)
+    return True
 
 
-def _approve(claim: Claim, *, actor: str, reason: str, now, pay_here: bool) -> OutboxTask:
+def _approve(claim: Claim, *, actor: str, reason: str, now) -> None:
     claim_transition(
         claim=claim,
         to_status=ClaimStatus.APPROVED,
@@ -478,46 +549,57 @@ def _approve(claim: Claim, *, actor: str, reason: str, now, pay_here: bool) -> O
         event_type=WebhookEventType.CLAIM_DECIDED,
         payloads=[_claim_payload(claim)],
     )
-    return outbox_enqueue(
-        task_name=PAY_TASK, kwargs={"claim_id": claim.pk}, delay=_safety_net() if pay_here else None
-    )
 
 
 # --- Payouts ---------------------------------------------------------------------------------
 def claim_pay(*, claim_id: int, outbox_id: int | None = None) -> Claim:
     """Pay an approved claim exactly once.
 
-    The provider is asked first, outside the transaction, with the claim as its idempotency
-    key; then the payout row, the ledger, the policy's cover and the move to paid commit
-    together. The payout row is one-to-one with the claim: a second payment cannot be stored.
+    An outside provider is asked first, outside the transaction, with the claim as its
+    idempotency key; then the payout row, the ledger, the policy's cover and the move to paid
+    commit together. The payout row is one-to-one with the claim: a second payment cannot be
+    stored.
     """
-    claim = Claim.objects.select_related("policy__product").get(pk=claim_id)
+    claim = Claim.objects.get(pk=claim_id)
     if claim.status != ClaimStatus.APPROVED:
         with transaction.atomic():
             outbox_complete(outbox_id=outbox_id)
         return claim
     provider = payout_provider()
-    reference = provider.pay(claim=claim, idempotency_key=f"claim-{claim.pk}")
+    reference = (
+        None
+        if provider.settles_in_transaction
+        else provider.pay(claim=claim, idempotency_key=_payment_key(claim))
+    )
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("policy__product").get(pk=claim_id)
+        policy = (
+            Policy.objects.select_for_update().select_related("product").get(pk=claim.policy_id)
+        )
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
         if claim.status == ClaimStatus.APPROVED:
-            _record_payment(claim, provider.name, reference)
+            _record_payment(claim, policy, provider, reference)
         outbox_complete(outbox_id=outbox_id)
     return claim
 
 
-def _record_payment(claim: Claim, provider: str, reference: str) -> None:
-    now = timezone.now()
+def _payment_key(claim: Claim) -> str:
+    return f"claim-{claim.pk}"
+
+
+def _record_payment(claim: Claim, policy: Policy, provider, reference: str | None = None) -> None:
+    """The payment's books, in the caller's transaction (the claim and policy are locked)."""
+    if reference is None:
+        reference = provider.pay(claim=claim, idempotency_key=_payment_key(claim))
     recoverable = claim.origin == ClaimOrigin.PLATFORM
     Payout.objects.create(
         claim=claim,
         amount=claim.amount,
         currency=claim.currency,
-        provider=provider,
+        provider=provider.name,
         provider_reference=reference,
     )
     policy_record_payout(
-        policy_id=claim.policy_id,
+        policy=policy,
         claim_id=claim.pk,
         amount=claim.amount,
         recoverable=recoverable,
@@ -527,8 +609,8 @@ def _record_payment(claim: Claim, provider: str, reference: str) -> None:
         claim=claim,
         to_status=ClaimStatus.PAID,
         actor=WORKER_ACTOR,
-        reason=f"paid by {provider} ({reference})",
-        changes={"paid_at": now},
+        reason=f"paid by {provider.name} ({reference})",
+        changes={"paid_at": timezone.now()},
     )
     webhook_events_emit(
         merchant_id=claim.merchant_id,
@@ -578,13 +660,8 @@ def claim_approve(*, claim_id: int, actor: str, note: str = "") -> Claim:
     """A reviewer approves: the payout is queued in the same transaction."""
     claim = _reviewable(claim_id)
     with transaction.atomic():
-        _approve(
-            claim,
-            actor=actor,
-            reason=note or "approved by a reviewer",
-            now=timezone.now(),
-            pay_here=False,
-        )
+        _approve(claim, actor=actor, reason=note or "approved by a reviewer", now=timezone.now())
+        outbox_enqueue(task_name=PAY_TASK, kwargs={"claim_id": claim.pk})
         Claim.objects.filter(pk=claim.pk).update(decision_note=note)
     return claim
 

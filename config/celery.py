@@ -8,3 +8,10 @@ app = Celery("insurance_platform")
 # Every Celery setting lives in Django settings under the CELERY_ prefix.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="platform.ping", ignore_result=False)
+def ping() -> str:
+    """Does nothing: its round trip through the broker is the baseline the claims benchmark
+    compares against (it needs CELERY_RESULT_BACKEND set to return its answer)."""
+    return "pong"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from fraud import fingerprint as fp
 from fraud.models import (
@@ -102,6 +102,27 @@ def _candidates(
     return sorted(rows, key=lambda row: -votes[row.pk])[:limit]
 
 
+def photo_index(
+    *, subject: PhotoSubject, data: bytes, namespace: str = CLAIMS_NAMESPACE
+) -> fp.Fingerprint | None:
+    """Fingerprint a photo and add it to the index, once; None if it cannot be read."""
+    try:
+        query = fp.fingerprint(data)
+    except fp.UnreadablePhoto as error:
+        _store(subject, namespace, payload=b"", keys=[], error=str(error)[:300])
+        return None
+    _store(subject, namespace, payload=query.payload, keys=query.keys, error="")
+    return query
+
+
+def photos_indexed(*, photo_refs: list[str], namespace: str = CLAIMS_NAMESPACE) -> set[str]:
+    return set(
+        PhotoFingerprint.objects.filter(namespace=namespace, photo_ref__in=photo_refs).values_list(
+            "photo_ref", flat=True
+        )
+    )
+
+
 def photo_check(
     *, subject: PhotoSubject, data: bytes, namespace: str = CLAIMS_NAMESPACE
 ) -> PhotoCheck:
@@ -112,12 +133,10 @@ def photo_check(
     searching first could let both pass. Idempotent per photo: a repeat answers the same way.
     Matches come only from other claims, best first.
     """
-    try:
-        query = fp.fingerprint(data)
-    except fp.UnreadablePhoto as error:
-        _store(subject, namespace, payload=b"", keys=[], error=str(error)[:300])
-        return PhotoCheck(photo_ref=subject.photo_ref, readable=False, error=str(error))
-    _store(subject, namespace, payload=query.payload, keys=query.keys, error="")
+    query = photo_index(subject=subject, data=data, namespace=namespace)
+    if query is None:
+        error = PhotoFingerprint.objects.get(namespace=namespace, photo_ref=subject.photo_ref)
+        return PhotoCheck(photo_ref=subject.photo_ref, readable=False, error=error.error)
     matches = []
     for earlier in _candidates(
         namespace, fp.query_keys(query), subject.claim_ref, limit=settings.FRAUD_MAX_CANDIDATES
@@ -192,36 +211,43 @@ def claim_signals(
     Records the claim as seen (once per claim_ref) so later claims count it.
     """
     address_key = _address_key(address)
-    ClaimSighting.objects.get_or_create(
-        claim_ref=claim_ref,
-        defaults={
-            "claimant_ref": claimant_ref,
-            "merchant_id": merchant_id,
-            "device_id": device_id,
-            "address_key": address_key,
-            "seen_at": at,
-        },
-    )
-    since = at - timedelta(hours=window_hours)
-    recent = ClaimSighting.objects.filter(seen_at__gt=since, seen_at__lte=at)
-    signals = []
-    for label, column, value in (
-        ("claimant", "claimant_ref", claimant_ref),
-        ("device", "device_id", device_id),
-        ("address", "address_key", address_key),
-    ):
-        if not value:
-            continue
-        count = recent.filter(**{column: value}).count()
-        if count > max_claims:
-            signals.append(
-                Signal(
-                    code=f"velocity_{label}",
-                    reason=f"{count} claims from this {label} in {window_hours} h "
-                    f"(more than {max_claims})",
-                    weight=25,
-                )
+    # Seen once per claim (a retried task finds it there), then counted in one query.
+    ClaimSighting.objects.bulk_create(
+        [
+            ClaimSighting(
+                claim_ref=claim_ref,
+                claimant_ref=claimant_ref,
+                merchant_id=merchant_id,
+                device_id=device_id,
+                address_key=address_key,
+                seen_at=at,
             )
+        ],
+        ignore_conflicts=True,
+    )
+    facts = {
+        "claimant": ("claimant_ref", claimant_ref),
+        "device": ("device_id", device_id),
+        "address": ("address_key", address_key),
+    }
+    counts = ClaimSighting.objects.filter(
+        seen_at__gt=at - timedelta(hours=window_hours), seen_at__lte=at
+    ).aggregate(
+        **{
+            label: Count("id", filter=Q(**{column: value}))
+            for label, (column, value) in facts.items()
+            if value
+        }
+    )
+    signals = [
+        Signal(
+            code=f"velocity_{label}",
+            reason=f"{count} claims from this {label} in {window_hours} h (more than {max_claims})",
+            weight=25,
+        )
+        for label, count in counts.items()
+        if count > max_claims
+    ]
     level = claimant_trust_level(claimant_ref=claimant_ref)
     if level < min_trust_level:
         signals.append(

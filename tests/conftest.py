@@ -11,7 +11,9 @@ from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIRespo
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from rest_framework.test import APIClient
 
+from claims.services import claim_rules_forget
 from config.celery import app as celery_app
+from insurance.selectors import product_offers_forget, webhook_endpoints_forget
 from tests.factories import ApiKeyFactory, MerchantFactory, ensure_default_products
 from tests.processes import (
     VENV_BIN,
@@ -31,6 +33,15 @@ def pytest_configure(config: pytest.Config) -> None:
             "The tests run on PostgreSQL and Redis: use `make test`, or set DATABASE_URL=postgres://"
             "... and CELERY_BROKER_URL=redis://... yourself."
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test reads configuration it may just have changed with a bulk update (which sends
+    no signal): the per-process caches start empty."""
+    product_offers_forget()
+    webhook_endpoints_forget()
+    claim_rules_forget()
 
 
 @pytest.fixture(autouse=True)

@@ -416,7 +416,8 @@ def policy_transition(
     """Move a policy along one edge of its transition table, with its event row.
 
     A guarded UPDATE ... WHERE status = <from>: if another process moved the policy first,
-    nothing is written and the caller gets a conflict.
+    nothing is written and the caller gets a conflict. The conflict aborts the transaction
+    the move is part of: a caller that goes on after one gives the move its own atomic block.
     """
     from_status = policy.status
     if to_status not in POLICY_TRANSITIONS[from_status]:
@@ -424,7 +425,8 @@ def policy_transition(
             "invalid_transition", f"A policy cannot go from {from_status} to {to_status}."
         )
     changes = {"status": to_status, **(changes or {})}
-    with transaction.atomic():
+    # No savepoint: a refused move aborts whatever transaction it is part of.
+    with transaction.atomic(savepoint=False):
         if Policy.objects.filter(pk=policy.pk, status=from_status).update(**changes) != 1:
             raise ConflictError(
                 "policy_state_changed", f"Policy {policy.pk} is no longer {from_status}."
@@ -538,15 +540,15 @@ def policies_expire(*, actor: str, limit: int = 1000) -> int:
 
 
 def policy_record_payout(
-    *, policy_id: int, claim_id: int, amount: Decimal, recoverable: bool, actor: str
+    *, policy: Policy, claim_id: int, amount: Decimal, recoverable: bool, actor: str
 ) -> Policy:
-    """A claim on the policy is paid: use up cover and post the payout (caller's transaction).
+    """A claim on the policy is paid: use up cover and post the payout (caller's transaction,
+    in which the caller holds the policy's row lock: select_for_update).
 
     Order policies pay one claim and are then claimed; a deposit policy's aggregate limit is
     shared by its claims until it is used up. A recoverable payout (deposit insurance) is owed
     back by the merchant.
     """
-    policy = Policy.objects.select_for_update().select_related("product").get(pk=policy_id)
     if amount > policy.remaining_cover:
         raise ConflictError(
             "cover_exhausted",

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from claims.models import Claim
+from claims.models import Claim, ClaimRules
 from claims.photos import photo_check
 from claims.services import claim_screen, claim_submit
 from tests.photos import jpeg
@@ -32,3 +32,11 @@ def submit(
         **extra,
     )
     return claim_screen(claim_id=claim.pk)
+
+
+def set_rules(product: str, **thresholds) -> None:
+    """Change a product's claim rules as staff do in the admin (saved, so caches forget)."""
+    rules = ClaimRules.objects.get(product__code=product)
+    for name, value in thresholds.items():
+        setattr(rules, name, value)
+    rules.save()

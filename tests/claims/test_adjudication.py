@@ -10,14 +10,14 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from claims.models import Claim, ClaimRules, ClaimStatus, Payout
+from claims.models import Claim, ClaimStatus, Payout
 from claims.photos import photo_check
 from claims.services import claim_pay, claim_screen, claim_submit
 from fraud.models import ClaimantTrust
 from insurance.models import LedgerTransfer, Policy, PolicyStatus, WebhookEvent
 from insurance.services.policies import policy_cancel
 from tests.claims.conftest import delivered_policy
-from tests.claims.helpers import photo, submit, upload
+from tests.claims.helpers import photo, set_rules, submit, upload
 from tests.insurance.helpers import PRODUCE
 from tests.photos import encoded, jpeg
 
@@ -125,7 +125,7 @@ def test_a_rotated_recompressed_reuse_is_caught(api):
 
 
 def test_velocity_and_low_trust_are_signals(api):
-    ClaimRules.objects.filter(product__code="fresh_produce").update(velocity_max_claims=2)
+    set_rules("fresh_produce", velocity_max_claims=2)
     claims = [
         submit(
             delivered_policy(api, f"V-{n}", {**PRODUCE, "buyer_ref": "fast"}),
@@ -165,9 +165,7 @@ def test_an_unreadable_stored_photo_routes_to_review_with_that_reason(produce_po
 
 
 def test_a_large_amount_goes_to_a_person(api):
-    ClaimRules.objects.filter(product__code="fresh_produce").update(
-        auto_approve_max_amount=Decimal("50.00")
-    )
+    set_rules("fresh_produce", auto_approve_max_amount=Decimal("50.00"))
 
     claim = submit(delivered_policy(api, "BIG-1"), amount="150.00", photos=[photo(31)])
 
@@ -186,3 +184,29 @@ def test_decisions_and_payouts_are_announced_to_the_merchant(api, produce_policy
     events = [(e.type, e.payload["status"]) for e in WebhookEvent.objects.order_by("created_at")]
     assert events == [("claim.decided", "approved"), ("claim.paid", "paid")]
     assert all(e.payload["claim_id"] == claim.pk for e in WebhookEvent.objects.all())
+
+
+def test_a_copy_screened_before_its_original_is_still_caught(api):
+    """After an outage, workers may take the copy first: the original's photo is indexed
+    before the copy is checked, so the copy is caught (and the original is looked at too)."""
+    original_policy = delivered_policy(api, "ORD-1", {**PRODUCE, "buyer_ref": "gil"})
+    copy_policy = delivered_policy(api, "ORD-2", {**PRODUCE, "buyer_ref": "hal"})
+    filed = [
+        claim_submit(
+            merchant=policy.merchant,
+            policy_id=policy.pk,
+            claimant_ref=policy.buyer_ref,
+            amount=Decimal("20.00"),
+            description="",
+            photos=[photo_check(photo(50))],
+            actor="test",
+        )
+        for policy in (original_policy, copy_policy)
+    ]
+
+    copy = claim_screen(claim_id=filed[1].pk)
+    original = claim_screen(claim_id=filed[0].pk)
+
+    assert copy.status == original.status == ClaimStatus.NEEDS_REVIEW
+    assert [r["code"] for r in copy.review_reasons] == ["photo_reused_other_claimant"]
+    assert not Payout.objects.exists()

@@ -24,6 +24,32 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 UNSETTLED = [ClaimStatus.SUBMITTED, ClaimStatus.SCREENING, ClaimStatus.APPROVED]
 
 
+class Supervisor:
+    """Restarts a worker that exits, as systemd's Restart=always does in production: a Celery
+    worker can die on a broker connection loss (kombu's restore_unacked on a closed channel)
+    and must be brought back; the outbox makes sure its work is not lost meanwhile."""
+
+    def __init__(self, start_worker, **env) -> None:
+        self.start_worker, self.env = start_worker, env
+        self.restarts = 0
+        self.stopping = threading.Event()
+        self.current = start_worker(beat=True, name="worker-2", **env)
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+        self.thread.start()
+
+    def watch(self) -> None:
+        while not self.stopping.wait(0.5):
+            if self.current.process.poll() is not None:
+                self.restarts += 1
+                self.current = self.start_worker(
+                    beat=True, name=f"worker-2-{self.restarts}", **self.env
+                )
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+
 class Stream:
     """Claims offered at a steady pace through the web server, from a thread."""
 
@@ -78,7 +104,7 @@ def test_a_killed_worker_and_a_broker_outage_delay_claims_but_lose_none(
         os.killpg(first.process.pid, signal.SIGKILL)  # mid-stream, with claims in flight
         first.process.wait()
         time.sleep(1.5)  # claims keep arriving with no worker at all
-        start_worker(beat=True, name="worker-2", **broker)
+        supervisor = Supervisor(start_worker, **broker)
         time.sleep(1.0)
         redis_1.kill()  # the broker goes away, and with it every message it held
         redis_1.wait()
@@ -99,6 +125,7 @@ def test_a_killed_worker_and_a_broker_outage_delay_claims_but_lose_none(
             wait_for(
                 lambda: not OutboxTask.objects.exists(), timeout=30, what="the outbox to empty"
             )
+            supervisor.stop()
 
     # Nothing was refused, even while the broker was down.
     assert {status for _, _, status in stream.responses} == {201}

@@ -9,7 +9,6 @@ from claims.models import (
     CLAIM_TRANSITIONS,
     Claim,
     ClaimEvent,
-    ClaimRules,
     ClaimStatus,
     Recovery,
 )
@@ -32,7 +31,7 @@ from insurance.models import Account, Policy
 from insurance.selectors import ledger_balances
 from outbox.models import OutboxTask
 from tests.claims.conftest import delivered_policy
-from tests.claims.helpers import photo, submit
+from tests.claims.helpers import photo, set_rules, submit
 from tests.factories import PolicyFactory
 from tests.insurance.helpers import DEPOSIT, PRODUCE, issue
 
@@ -124,7 +123,7 @@ def test_an_unknown_reason_is_refused(flagged):
 
 def test_confirmed_fraud_lowers_trust_which_later_claims_and_quotes_see(api, flagged):
     before = api.post("/api/v1/quotes", {**PRODUCE, "buyer_ref": "cheat"}, format="json").json()
-    ClaimRules.objects.filter(product__code="fresh_produce").update(min_trust_level=3)
+    set_rules("fresh_produce", min_trust_level=3)
 
     claim, level = claim_confirm_fraud(claim_id=flagged.pk, actor="user:rita", note="ring")
     after = api.post("/api/v1/quotes", {**PRODUCE, "buyer_ref": "cheat"}, format="json").json()

@@ -60,7 +60,9 @@ def test_balances_per_merchant_and_product_follow_the_money(api, other_api, merc
     deposit = issue(api, "L-4", DEPOSIT)  # 300.00
     with transaction.atomic():
         policy_record_payout(
-            policy_id=deposit["id"],
+            policy=Policy.objects.select_for_update()
+            .select_related("product")
+            .get(pk=deposit["id"]),
             claim_id=77,
             amount=Decimal("120.00"),
             recoverable=True,

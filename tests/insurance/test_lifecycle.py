@@ -5,6 +5,7 @@ from decimal import Decimal
 from itertools import product as pairs
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ConflictError
@@ -51,7 +52,8 @@ def test_a_stale_transition_is_a_conflict_and_writes_nothing():
     stale = Policy.objects.get(pk=policy.pk)
     policy_transition(policy=policy, to_status=PolicyStatus.COMPLETED, actor="a", reason="done")
 
-    with pytest.raises(ConflictError) as conflict:
+    # A refused move aborts the transaction it is part of: here, its own.
+    with pytest.raises(ConflictError) as conflict, transaction.atomic():
         policy_transition(policy=stale, to_status=PolicyStatus.CANCELLED, actor="b", reason="x")
 
     assert conflict.value.code == "policy_state_changed"
