@@ -29,13 +29,13 @@ import numpy as np
 import psycopg
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench/ for the harness, the project for its code (run as `python bench/bench_claims.py`).
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
-from harness import (
+from harness import (  # noqa: E402
     BIN,
     BROKER_URL,
     DATABASE_URL,
-    PROJECT_DIR,
     bench_line,
     free_port,
     fresh_database,
@@ -45,6 +45,8 @@ from harness import (
     start,
     wait_healthy,
 )
+
+from claims.demo import produce_photo  # noqa: E402
 
 RATE = float(os.environ.get("BENCH_CLAIMS_RATE", "50"))
 SECONDS = int(os.environ.get("BENCH_CLAIMS_SECONDS", "30"))
@@ -59,18 +61,33 @@ REUSE_SHARE = 0.1
 random.seed(7)
 
 
+def _phone_photo(image: Image.Image, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    image = image.convert("RGB").resize((4032, 3024))
+    pixels = np.asarray(image, dtype=np.int16) + rng.normal(0, 3, (3024, 4032, 3))
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
 def phone_photos(count: int) -> list[bytes]:
-    """12-megapixel JPEGs as a phone takes them, from real produce photos (upscaled, with a
-    little sensor noise so they weigh what phone photos weigh)."""
-    sources = sorted(PHOTOS_DIR.glob("*.jpg"))[:count]
-    rng = np.random.default_rng(7)
+    """Distinct 12-megapixel JPEGs as a phone takes them: the real produce photos first
+    (upscaled, with a little sensor noise so they weigh what phone photos weigh), then
+    generated ones. Kept in .bench/ between runs: making them takes a while."""
+    cache = Path(__file__).resolve().parent.parent / ".bench" / "phone-photos"
+    cache.mkdir(parents=True, exist_ok=True)
+    sources = sorted(PHOTOS_DIR.glob("*.jpg"))
     photos = []
-    for path in sources:
-        image = Image.open(path).convert("RGB").resize((4032, 3024))
-        pixels = np.asarray(image, dtype=np.int16) + rng.normal(0, 3, (3024, 4032, 3))
-        buffer = io.BytesIO()
-        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=90)
-        photos.append(buffer.getvalue())
+    for number in range(count):
+        path = cache / f"{number:04d}.jpg"
+        if not path.exists():
+            image = (
+                Image.open(sources[number])
+                if number < len(sources)
+                else Image.open(io.BytesIO(produce_photo(seed=number, size=(1008, 756))))
+            )
+            path.write_bytes(_phone_photo(image, seed=number))
+        photos.append(path.read_bytes())
     return photos
 
 
@@ -121,7 +138,7 @@ async def offer_claims(
         if random.random() < PHOTO_SHARE and produce:
             policy = produce.pop()
             reuse = bool(used_photos) and random.random() < REUSE_SHARE
-            index = random.choice(used_photos) if reuse else len(used_photos) % len(photos)
+            index = random.choice(used_photos) if reuse else len(used_photos)
             if not reuse:
                 used_photos.append(index)
             record = {"kind": "reuse" if reuse else "photo", "policy": policy["id"]}
@@ -178,11 +195,11 @@ def noop_round_trips(env: dict[str, str], count: int = 200) -> list[float]:
                 "SECRET_KEY",
                 "ENVIRONMENT",
                 "DATA_DIR",
+                "LOG_LEVEL",
             )
         }
     )
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    sys.path.insert(0, str(PROJECT_DIR))
     import django
 
     django.setup()
@@ -214,7 +231,7 @@ async def drive(base: str, key: str, photos: list[bytes]) -> list[dict]:
 
 
 def main() -> None:
-    photos = phone_photos(40)
+    photos = phone_photos(int(RATE * SECONDS * PHOTO_SHARE * 1.5) + 10)
     print(
         f"{len(photos)} phone-sized photos, {statistics.mean(map(len, photos)) / 1e6:.1f} MB "
         "each on average",

@@ -142,13 +142,12 @@ def _create(
     tracking_number: str = "",
     device_id: str = "",
     address: str = "",
-    screen_here: bool = False,
-) -> tuple[Claim, OutboxTask]:
-    """A submitted claim with its photos and its screening recorded (caller's transaction).
+    queue_screening: bool = True,
+) -> tuple[Claim, OutboxTask | None]:
+    """A submitted claim with its photos (caller's transaction).
 
-    The screening is sent to a worker when the transaction commits; a worker that will screen
-    the claim itself (`screen_here`) keeps the record only as a safety net, sent by the
-    sweeper if the screening has not completed it by then.
+    Its screening is recorded in the outbox and sent to a worker when the transaction
+    commits, unless the caller screens it in this same transaction (`queue_screening=False`).
     """
     if amount <= 0:
         raise ApplicationError(
@@ -188,12 +187,9 @@ def _create(
             for name, photo in zip(names, photos, strict=True)
         ]
     )
-    task = outbox_enqueue(
-        task_name=SCREEN_TASK,
-        kwargs={"claim_id": claim.pk},
-        delay=_safety_net() if screen_here else None,
-    )
-    return claim, task
+    if not queue_screening:
+        return claim, None
+    return claim, outbox_enqueue(task_name=SCREEN_TASK, kwargs={"claim_id": claim.pk})
 
 
 def _safety_net() -> timedelta:
@@ -245,14 +241,17 @@ def claim_open_for_return(
 ) -> Claim:
     """A shipped return opens its shipping-return claim, once; the courier fee is the cover.
 
-    Runs in a worker: insurance recorded the need (the outbox row) with the order event, and
-    it is completed in the transaction that opens the claim. A repeat finds the claim opened
-    the first time.
+    Runs in a worker: insurance recorded the need (the outbox row) with the order event. The
+    claim has no photo, so nothing slow needs committing ahead: it is opened, screened,
+    decided and (with the ledger provider) paid in one transaction, which also completes the
+    outbox row. If anything fails nothing is kept, and the row sends the work again. A repeat
+    finds the claim opened the first time.
     """
-    policy = policy_get(policy_id=policy_id)
+    provider = payout_provider()
     try:
         with transaction.atomic():
-            claim, task = _create(
+            policy = Policy.objects.select_for_update().select_related("product").get(pk=policy_id)
+            claim, _ = _create(
                 policy=policy,
                 origin=ClaimOrigin.ORDER_EVENT,
                 claimant_ref=policy.buyer_ref,
@@ -260,15 +259,18 @@ def claim_open_for_return(
                 tracking_number=tracking_number,
                 description=f"Return shipped with tracking number {tracking_number}.",
                 actor=WORKER_ACTOR,
-                screen_here=True,
+                queue_screening=False,
             )
+            screening = _screen(claim, [], _rules_for(claim.product_id))
+            payment = _settle(claim, policy, screening, provider)
             outbox_complete(outbox_id=outbox_id)
     except IntegrityError:
         with transaction.atomic():
             outbox_complete(outbox_id=outbox_id)
-        return Claim.objects.get(policy=policy, origin=ClaimOrigin.ORDER_EVENT)
-    # Screened here and now: no second trip through the broker on the way to being paid.
-    return claim_screen(claim_id=claim.pk, outbox_id=task.pk)
+        return Claim.objects.get(policy_id=policy_id, origin=ClaimOrigin.ORDER_EVENT)
+    if payment is not None:
+        return claim_pay(claim_id=claim.pk, outbox_id=payment.pk)
+    return claim
 
 
 def claim_file_deposit(
@@ -478,25 +480,30 @@ def claim_screen(*, claim_id: int, outbox_id: int | None = None) -> Claim:
         return claim
     screening = _screen(claim, photos, _rules_for(claim.product_id))
     provider = payout_provider()
-    payment = None
     with transaction.atomic():
         policy = (
             Policy.objects.select_for_update().select_related("product").get(pk=claim.policy_id)
         )
         claim = Claim.objects.select_for_update().get(pk=claim_id)
-        if claim.status == ClaimStatus.SUBMITTED:
-            claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
-        if claim.status == ClaimStatus.SCREENING and _decide(claim, policy, screening):
-            if provider.settles_in_transaction:
-                _record_payment(claim, policy, provider)
-            else:  # an outside payment is made after this commits; the record is its net
-                payment = outbox_enqueue(
-                    task_name=PAY_TASK, kwargs={"claim_id": claim.pk}, delay=_safety_net()
-                )
+        payment = _settle(claim, policy, screening, provider)
         outbox_complete(outbox_id=outbox_id)
     if payment is not None:
         return claim_pay(claim_id=claim.pk, outbox_id=payment.pk)
     return claim
+
+
+def _settle(claim: Claim, policy: Policy, screening: Screening, provider) -> OutboxTask | None:
+    """Screened, decided and, if approved, paid, in the caller's transaction (which holds the
+    claim's and the policy's rows). An outside provider is paid after the commit: its
+    payment record is returned, to be completed then (or sent again by the sweeper)."""
+    if claim.status == ClaimStatus.SUBMITTED:
+        claim_transition(claim=claim, to_status=ClaimStatus.SCREENING, actor=WORKER_ACTOR)
+    if claim.status != ClaimStatus.SCREENING or not _decide(claim, policy, screening):
+        return None
+    if provider.settles_in_transaction:
+        _record_payment(claim, policy, provider)
+        return None
+    return outbox_enqueue(task_name=PAY_TASK, kwargs={"claim_id": claim.pk}, delay=_safety_net())
 
 
 def _decide(claim: Claim, policy: Policy, screening: Screening) -> bool:
