@@ -9,7 +9,9 @@ WEB_ADDR ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/insurance
 TEST_BROKER_URL ?= redis://localhost:6379/0
 
-.PHONY: run serve test lint bench clean
+.PHONY: run serve test lint bench clean browser
+# Installing Debian packages needs root; elsewhere sudo asks.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,12 +41,17 @@ test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
 # Each run's broker keys are its own, so runs sharing one Redis never take each other's tasks.
 test: export CELERY_BROKER_KEY_PREFIX ?= test-$(shell date +%s%N):
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	# Migrations are checked against the models only: an in-memory database needs no server.
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# The browser tests drive Debian's Chromium; the Chinese pages need a CJK font.
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

@@ -2,20 +2,24 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from insurance.models import ZERO, Merchant, Policy, Product, currency_field, money_field
 
+# Staff in this group work the reviewers' dashboard.
+REVIEWERS_GROUP = "Claims reviewers"
+
 
 class ClaimStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    SCREENING = "screening", "Screening"
-    APPROVED = "approved", "Approved"
-    NEEDS_REVIEW = "needs_review", "Needs review"
-    REJECTED = "rejected", "Rejected"
-    PAID = "paid", "Paid"
-    RECOVERY_PENDING = "recovery_pending", "Recovery pending"
-    RECOVERED = "recovered", "Recovered"
-    WRITTEN_OFF = "written_off", "Written off"
+    SUBMITTED = "submitted", _("Submitted")
+    SCREENING = "screening", _("Screening")
+    APPROVED = "approved", _("Approved")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+    RECOVERY_PENDING = "recovery_pending", _("Recovery pending")
+    RECOVERED = "recovered", _("Recovered")
+    WRITTEN_OFF = "written_off", _("Written off")
 
 
 # The one transition table: a claim may only move along these edges.
@@ -48,27 +52,27 @@ SETTLED_STATUSES = frozenset(
 class RejectReason(models.TextChoices):
     """Hard rules: the only grounds on which automation may reject a claim."""
 
-    NO_ACTIVE_POLICY = "no_active_policy", "The policy is not active"
-    OUTSIDE_WINDOW = "outside_claim_window", "Filed outside the claim window"
-    DUPLICATE_CLAIM = "duplicate_claim", "The order already has a claim"
-    ABOVE_COVER = "amount_above_cover", "The amount is above the remaining cover"
-    MISSING_PHOTO = "missing_photo", "The product requires a photo and none was sent"
+    NO_ACTIVE_POLICY = "no_active_policy", _("The policy is not active")
+    OUTSIDE_WINDOW = "outside_claim_window", _("Filed outside the claim window")
+    DUPLICATE_CLAIM = "duplicate_claim", _("The order already has a claim")
+    ABOVE_COVER = "amount_above_cover", _("The amount is above the remaining cover")
+    MISSING_PHOTO = "missing_photo", _("The product requires a photo and none was sent")
 
 
 class ReviewerRejectReason(models.TextChoices):
     """What a reviewer may give as the reason to reject."""
 
-    FRAUD_CONFIRMED = "fraud_confirmed", "Fraud confirmed"
-    NOT_COVERED = "not_covered", "The loss is not covered by the policy"
-    INSUFFICIENT_EVIDENCE = "insufficient_evidence", "The evidence does not show the loss"
-    DUPLICATE_CLAIM = "duplicate_claim", "The loss was already claimed"
-    OTHER = "other", "Other (see the note)"
+    FRAUD_CONFIRMED = "fraud_confirmed", _("Fraud confirmed")
+    NOT_COVERED = "not_covered", _("The loss is not covered by the policy")
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("The evidence does not show the loss")
+    DUPLICATE_CLAIM = "duplicate_claim", _("The loss was already claimed")
+    OTHER = "other", _("Other (see the note)")
 
 
 class ClaimOrigin(models.TextChoices):
-    CLAIMANT = "claimant", "Filed through the API"
-    ORDER_EVENT = "order_event", "Opened by a return_shipped order event"
-    PLATFORM = "platform", "Filed by the platform against the merchant"
+    CLAIMANT = "claimant", _("Filed through the API")
+    ORDER_EVENT = "order_event", _("Opened by a return_shipped order event")
+    PLATFORM = "platform", _("Filed by the platform against the merchant")
 
 
 class Claim(models.Model):

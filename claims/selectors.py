@@ -1,6 +1,6 @@
 from django.db.models import Count, QuerySet
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimPhoto, ClaimStatus
 from config.errors import NotFoundError
 from insurance.models import Merchant
 
@@ -43,3 +43,42 @@ def claim_queue_reason_counts() -> dict[str, int]:
 def claim_status_counts(*, merchant: Merchant | None = None) -> dict[str, int]:
     claims = Claim.objects.all() if merchant is None else Claim.objects.filter(merchant=merchant)
     return dict(claims.values_list("status").annotate(n=Count("id")))
+
+
+def deposit_claims_for_policies(*, policy_ids: list[int]) -> list[Claim]:
+    """Claims paid (or being paid) from a merchant's deposit cover, with what is owed back."""
+    return list(
+        Claim.objects.filter(policy_id__in=policy_ids)
+        .select_related("payout", "recovery")
+        .order_by("-submitted_at")
+    )
+
+
+def claim_for_review(*, claim_id: int) -> Claim:
+    claim = (
+        Claim.objects.select_related("merchant", "product", "policy", "assigned_to", "payout")
+        .prefetch_related("photos", "events")
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None:
+        raise NotFoundError("claim_not_found", f"Claim {claim_id} was not found.")
+    return claim
+
+
+def claimant_history(*, claimant_ref: str, exclude_claim_id: int, limit: int = 20) -> list[Claim]:
+    """The claimant's other claims, across merchants, newest first (reviewers only)."""
+    return list(
+        Claim.objects.filter(claimant_ref=claimant_ref)
+        .exclude(pk=exclude_claim_id)
+        .select_related("merchant", "product")
+        .order_by("-submitted_at")[:limit]
+    )
+
+
+def claim_photo_by_ref(*, photo_ref: str) -> ClaimPhoto | None:
+    """The claim photo behind a fraud reference "claim-photo:<id>"."""
+    prefix, _, number = photo_ref.partition(":")
+    if prefix != "claim-photo" or not number.isdigit():
+        return None
+    return ClaimPhoto.objects.select_related("claim").filter(pk=int(number)).first()

@@ -350,6 +350,9 @@ def _hard_rule(claim: Claim, policy: Policy, photo_count: int) -> RejectReason |
     return None
 
 
+PHOTO_REUSE_WEIGHTS = {"same_claimant": 40, "other_claimant": 60, "other_merchant": 50}
+
+
 def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
     signals = []
     for check in checks:
@@ -359,17 +362,28 @@ def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
                     UNREADABLE_PHOTO.code,
                     f"{UNREADABLE_PHOTO.reason}: {check.error}",
                     UNREADABLE_PHOTO.weight,
+                    {"photo_ref": check.photo_ref},
                 )
             )
         for match in check.matches:
-            weight = {"same_claimant": 40, "other_claimant": 60, "other_merchant": 50}
             signals.append(
                 Signal(
                     f"photo_reused_{match.relation}",
                     f"a photo was used before in {match.claim_ref} "
                     f"({match.relation.replace('_', ' ')}, {match.method}, distance "
                     f"{match.distance})",
-                    weight[match.relation],
+                    PHOTO_REUSE_WEIGHTS[match.relation],
+                    {
+                        "photo_ref": check.photo_ref,
+                        "matched_photo_ref": match.photo_ref,
+                        "matched_claim_ref": match.claim_ref,
+                        "claimant_ref": match.claimant_ref,
+                        "merchant_id": match.merchant_id,
+                        "indexed_at": match.indexed_at.isoformat(),
+                        "distance": match.distance,
+                        "method": match.method,
+                        "transform": match.transform,
+                    },
                 )
             )
     return signals
@@ -529,10 +543,11 @@ def _decide(claim: Claim, policy: Policy, screening: Screening) -> bool:
             claim=claim,
             to_status=ClaimStatus.NEEDS_REVIEW,
             actor=WORKER_ACTOR,
-            reason="; ".join(signal.reason for signal in screening.signals),
+            # Codes only: the details (other claims, other merchants) are for reviewers.
+            reason="sent to a reviewer: " + ", ".join(s.code for s in screening.signals),
             changes={
                 "review_reasons": [
-                    {"code": s.code, "reason": s.reason, "weight": s.weight}
+                    {"code": s.code, "reason": s.reason, "weight": s.weight, **s.details}
                     for s in screening.signals
                 ],
                 "risk_score": min(sum(s.weight for s in screening.signals), 100),

@@ -70,6 +70,8 @@ class Signal:
     code: str
     reason: str
     weight: int
+    # What a reviewer needs to see it for themselves (for a reused photo: both photos).
+    details: dict = field(default_factory=dict)
 
 
 def _relation(subject: PhotoSubject, earlier: PhotoFingerprint) -> str:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from insurance.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, MONEY_DECIMALS, MONEY_DIGITS
 from insurance.rating import validate_cover_table, validate_rating_factors
@@ -95,31 +96,31 @@ class IdempotencyRecord(models.Model):
 
 # --- Products: configuration, not code paths -------------------------------------------------
 class Payer(models.TextChoices):
-    BUYER = "buyer", "Buyer"
-    SELLER = "seller", "Seller"
+    BUYER = "buyer", _("Buyer")
+    SELLER = "seller", _("Seller")
 
 
 class Exposure(models.TextChoices):
     """What the premium's rate applies to and what the cover follows."""
 
-    ORDER_VALUE = "order_value", "Order value"
-    DEPOSIT_AMOUNT = "deposit_amount", "Deposit amount"
+    ORDER_VALUE = "order_value", _("Order value")
+    DEPOSIT_AMOUNT = "deposit_amount", _("Deposit amount")
 
 
 class CoverRule(models.TextChoices):
-    EXPOSURE = "exposure", "The exposure (order value or deposit), up to the maximum cover"
-    DISTANCE_BAND = "distance_band", "A fixed amount per buyer-to-seller distance band"
+    EXPOSURE = "exposure", _("The exposure (order value or deposit), up to the maximum cover")
+    DISTANCE_BAND = "distance_band", _("A fixed amount per buyer-to-seller distance band")
 
 
 class ClaimWindowStart(models.TextChoices):
-    DELIVERY = "delivery", "Delivery of the order"
-    ISSUANCE = "issuance", "Issuance of the policy"
+    DELIVERY = "delivery", _("Delivery of the order")
+    ISSUANCE = "issuance", _("Issuance of the policy")
 
 
 class ClaimTrigger(models.TextChoices):
-    RETURN_SHIPPED = "return_shipped", "Opens by itself when the return ships (order event)"
-    CLAIMANT = "claimant", "Filed by the buyer, with evidence"
-    PLATFORM = "platform", "Filed by the platform for a buyer against the merchant"
+    RETURN_SHIPPED = "return_shipped", _("Opens by itself when the return ships (order event)")
+    CLAIMANT = "claimant", _("Filed by the buyer, with evidence")
+    PLATFORM = "platform", _("Filed by the platform for a buyer against the merchant")
 
 
 class Product(models.Model):
@@ -204,8 +205,8 @@ class MerchantProductTerms(models.Model):
 
 
 class RiskSubject(models.TextChoices):
-    BUYER = "buyer", "Buyer"
-    MERCHANT = "merchant", "Merchant"
+    BUYER = "buyer", _("Buyer")
+    MERCHANT = "merchant", _("Merchant")
 
 
 class RiskProfile(models.Model):
@@ -258,12 +259,12 @@ class Quote(models.Model):
 
 
 class PolicyStatus(models.TextChoices):
-    QUOTED = "quoted", "Quoted"
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
-    CLAIMED = "claimed", "Claimed"
+    QUOTED = "quoted", _("Quoted")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    CLAIMED = "claimed", _("Claimed")
 
 
 # The one transition table of a policy. QUOTED is the state of the quote a policy is bound
@@ -358,10 +359,10 @@ class PolicyEvent(models.Model):
 
 
 class OrderEventKind(models.TextChoices):
-    DELIVERED = "delivered", "Delivered"
-    RETURN_SHIPPED = "return_shipped", "Return shipped"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    DELIVERED = "delivered", _("Delivered")
+    RETURN_SHIPPED = "return_shipped", _("Return shipped")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class OrderEvent(models.Model):
@@ -385,22 +386,22 @@ class OrderEvent(models.Model):
 class Account(models.TextChoices):
     """The insurer's chart of accounts, per merchant and product (the transfer's columns)."""
 
-    CASH = "cash", "Cash (marketplace settlement)"
-    UNEARNED_PREMIUM = "unearned_premium", "Unearned premium"
-    EARNED_PREMIUM = "earned_premium", "Earned premium"
-    CLAIMS_EXPENSE = "claims_expense", "Claims paid"
-    MERCHANT_RECEIVABLE = "merchant_receivable", "Owed by merchants (recoveries)"
-    BAD_DEBT = "bad_debt", "Recoveries written off"
+    CASH = "cash", _("Cash (marketplace settlement)")
+    UNEARNED_PREMIUM = "unearned_premium", _("Unearned premium")
+    EARNED_PREMIUM = "earned_premium", _("Earned premium")
+    CLAIMS_EXPENSE = "claims_expense", _("Claims paid")
+    MERCHANT_RECEIVABLE = "merchant_receivable", _("Owed by merchants (recoveries)")
+    BAD_DEBT = "bad_debt", _("Recoveries written off")
 
 
 class TransferKind(models.TextChoices):
-    PREMIUM_WRITTEN = "premium_written", "Premium written"
-    PREMIUM_EARNED = "premium_earned", "Premium earned"
-    PREMIUM_REFUNDED = "premium_refunded", "Premium refunded"
-    CLAIM_PAID = "claim_paid", "Claim paid"
-    RECOVERY_RECEIVABLE = "recovery_receivable", "Claim paid, to recover from the merchant"
-    RECOVERY_REPAID = "recovery_repaid", "Recovered from the merchant"
-    RECOVERY_WRITTEN_OFF = "recovery_written_off", "Recovery written off"
+    PREMIUM_WRITTEN = "premium_written", _("Premium written")
+    PREMIUM_EARNED = "premium_earned", _("Premium earned")
+    PREMIUM_REFUNDED = "premium_refunded", _("Premium refunded")
+    CLAIM_PAID = "claim_paid", _("Claim paid")
+    RECOVERY_RECEIVABLE = "recovery_receivable", _("Claim paid, to recover from the merchant")
+    RECOVERY_REPAID = "recovery_repaid", _("Recovered from the merchant")
+    RECOVERY_WRITTEN_OFF = "recovery_written_off", _("Recovery written off")
 
 
 class LedgerTransfer(models.Model):
@@ -441,10 +442,10 @@ class LedgerTransfer(models.Model):
 
 # --- Webhooks --------------------------------------------------------------------------------
 class WebhookEventType(models.TextChoices):
-    POLICY_ISSUED = "policy.issued", "Policy issued"
-    POLICY_CANCELLED = "policy.cancelled", "Policy cancelled"
-    CLAIM_DECIDED = "claim.decided", "Claim decided"
-    CLAIM_PAID = "claim.paid", "Claim paid"
+    POLICY_ISSUED = "policy.issued", _("Policy issued")
+    POLICY_CANCELLED = "policy.cancelled", _("Policy cancelled")
+    CLAIM_DECIDED = "claim.decided", _("Claim decided")
+    CLAIM_PAID = "claim.paid", _("Claim paid")
 
 
 class WebhookEndpoint(models.Model):
@@ -474,9 +475,9 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 class WebhookDelivery(models.Model):
@@ -498,6 +499,11 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event.type} to {self.endpoint}"
+
+    @property
+    def last_attempt(self) -> "WebhookAttempt | None":
+        attempts = list(self.log.all())  # prefetched by the delivery log's queries
+        return attempts[-1] if attempts else None
 
 
 class WebhookAttempt(models.Model):

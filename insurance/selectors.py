@@ -2,11 +2,13 @@
 
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from cachetools import TTLCache
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
@@ -14,16 +16,21 @@ from insurance.models import (
     ApiKey,
     LedgerTransfer,
     Merchant,
+    MerchantMembership,
     MerchantProductTerms,
     Policy,
     Product,
     Quote,
     RiskProfile,
     RiskSubject,
+    TransferKind,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from insurance.rating import ProductTerms
+
+# Claims paid, in the ledger: to claimants directly, or first by the insurer for a merchant.
+CLAIM_PAYOUT_KINDS = (TransferKind.CLAIM_PAID, TransferKind.RECOVERY_RECEIVABLE)
 
 # Bayesian smoothing of history rates: a buyer with few policies is priced near the prior.
 PRIOR_WEIGHT = 10
@@ -226,3 +233,55 @@ def ledger_balances(
     for row in transfers.values("credit_account").annotate(total=Sum("amount")):
         balances[row["credit_account"]] -= row["total"]
     return balances
+
+
+def merchant_for_user(*, user) -> Merchant | None:
+    """The merchant a web user belongs to, if any."""
+    if not user.is_authenticated:
+        return None
+    membership = MerchantMembership.objects.select_related("merchant").filter(user=user).first()
+    return membership.merchant if membership else None
+
+
+def merchant_daily_figures(*, merchant: Merchant, start: date, end: date) -> dict:
+    """Per day and product: policies issued, premiums written and claims paid, the money
+    read from the ledger (so the charts agree with the books). Days in the local time zone."""
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    codes = list(Product.objects.order_by("code").values_list("code", flat=True))
+    series = {
+        code: {
+            "policies": [0] * len(days),
+            "premiums": [Decimal(0)] * len(days),
+            "claims": [Decimal(0)] * len(days),
+        }
+        for code in codes
+    }
+    position = {day: n for n, day in enumerate(days)}
+    issued = (
+        Policy.objects.filter(merchant=merchant, issued_at__date__range=(start, end))
+        .annotate(day=TruncDate("issued_at"))
+        .values("day", "product__code")
+        .annotate(n=Count("id"))
+    )
+    for row in issued:
+        series[row["product__code"]]["policies"][position[row["day"]]] = row["n"]
+    money = (
+        LedgerTransfer.objects.filter(
+            merchant=merchant,
+            created_at__date__range=(start, end),
+            kind__in=[TransferKind.PREMIUM_WRITTEN, *CLAIM_PAYOUT_KINDS],
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "product__code", "kind")
+        .annotate(total=Sum("amount"))
+    )
+    for row in money:
+        figure = "premiums" if row["kind"] == TransferKind.PREMIUM_WRITTEN else "claims"
+        series[row["product__code"]][figure][position[row["day"]]] += row["total"]
+    totals = {
+        "policies": sum(sum(s["policies"]) for s in series.values()),
+        "premiums": sum((sum(s["premiums"]) for s in series.values()), Decimal(0)),
+        "claims": sum((sum(s["claims"]) for s in series.values()), Decimal(0)),
+    }
+    totals["loss_ratio"] = (totals["claims"] / totals["premiums"]) if totals["premiums"] else None
+    return {"days": days, "series": series, "totals": totals}

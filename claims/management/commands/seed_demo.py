@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.demo import produce_photo
+from claims.models import REVIEWERS_GROUP
 from claims.photos import photo_check
 from claims.services import claim_file_deposit, claim_submit
 from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind
@@ -24,7 +25,6 @@ from insurance.services.policies import BindRequest, CoverRequest, policy_bind
 
 DEMO_MERCHANT = "demo-shop"
 DEMO_KEY_NAME = "demo"
-REVIEWERS_GROUP = "Claims reviewers"
 ACTOR = "system:seed_demo"
 # (username, password, role). Demo logins only: make run is not a production deployment.
 DEMO_LOGINS = [

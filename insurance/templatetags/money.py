@@ -1,0 +1,29 @@
+"""Money and percentages for the web pages, formatted for the reader's language."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils import formats
+from django.utils.translation import get_language
+
+register = template.Library()
+
+SYMBOLS = {"CNY": "¥", "HKD": "HK$", "USD": "US$", "EUR": "€", "JPY": "JP¥"}
+
+
+@register.filter
+def money(amount, currency: str = "CNY") -> str:
+    """`¥1,234.50` in Chinese, `CNY 1,234.50` in English: grouped, two decimals."""
+    if amount in (None, ""):
+        return "—"
+    number = formats.number_format(Decimal(amount), 2, use_l10n=True, force_grouping=True)
+    if (get_language() or "").startswith("zh"):
+        return f"{SYMBOLS.get(currency, currency)}{number}"
+    return f"{currency} {number}"
+
+
+@register.filter
+def percent(ratio) -> str:
+    if ratio is None:
+        return "—"
+    return formats.number_format(Decimal(ratio) * 100, 1, use_l10n=True) + "%"

@@ -1,0 +1,138 @@
+"""The merchant portal in real Chromium against a live server on PostgreSQL."""
+
+import csv
+import io
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.db.models import Sum
+
+from claims.photos import photo_check
+from claims.services import claim_screen, claim_submit
+from insurance.models import LedgerTransfer, Policy
+from tests.claims.helpers import photo
+from tests.factories import MerchantFactory
+from tests.web.conftest import issue, log_in, merchant_user
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shop():
+    """A merchant with some business: policies of two products and a paid claim."""
+    merchant = MerchantFactory(name="Fresh Market")
+    merchant_user(merchant, "mia")
+    produce = [issue(merchant, f"FM-{n}", buyer=f"buyer-{n}") for n in range(4)]
+    for n in range(3):
+        issue(merchant, f"FM-S{n}", product="shipping_return", buyer=f"buyer-s{n}")
+    claim = claim_submit(
+        merchant=merchant,
+        policy_id=produce[0].pk,
+        claimant_ref="buyer-0",
+        amount=Decimal("50.00"),
+        description="",
+        photos=[photo_check(photo(60))],
+        actor="test",
+    )
+    claim_screen(claim_id=claim.pk)
+    return merchant
+
+
+def test_a_merchant_sees_the_dashboard_with_charts_that_match_the_ledger(
+    browser, live_server, shop, screenshot
+):
+    page = log_in(browser, live_server.url, "mia")
+
+    page.wait_for_selector("body[data-charts-drawn='3']")
+    premiums = LedgerTransfer.objects.filter(merchant=shop, kind="premium_written").aggregate(
+        total=Sum("amount")
+    )["total"]
+    assert page.text_content("#total-policies") == "7"
+    assert page.text_content("#total-premiums") == f"CNY {premiums:,.2f}"
+    assert page.text_content("#total-claims") == "CNY 50.00"
+    drawn = page.evaluate("window.dashboardCharts.map(c => c.data.datasets.length)")
+    assert drawn == [2, 3, 1]
+    canvas_has_pixels = page.evaluate(
+        "(() => { const c = document.getElementById('money-chart');"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " return d.some(v => v !== 0); })()"
+    )
+    assert canvas_has_pixels
+    screenshot(page, "merchant-dashboard")
+
+
+def test_a_merchant_filters_policies_and_exports_the_filtered_list(
+    browser, live_server, shop, screenshot
+):
+    page = log_in(browser, live_server.url, "mia")
+    page.goto(f"{live_server.url}/merchant/policies/")
+
+    page.select_option("#id_product", "shipping_return")
+    page.click("#filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 3
+    assert set(rows.locator("td:nth-child(2)").all_text_contents()) == {"Return-shipping insurance"}
+    screenshot(page, "merchant-policies-filtered")
+
+    with page.expect_download() as download:
+        page.click("text=Export CSV")
+    content = download.value.path().read_text(encoding="utf-8-sig")
+    exported = list(csv.DictReader(io.StringIO(content)))
+    assert sorted(row["order_ref"] for row in exported) == ["FM-S0", "FM-S1", "FM-S2"]
+    assert {row["product"] for row in exported} == {"shipping_return"}
+
+
+def test_a_merchant_creates_and_revokes_an_api_key(browser, live_server, shop, screenshot):
+    page = log_in(browser, live_server.url, "mia")
+    page.goto(f"{live_server.url}/merchant/developer/")
+
+    page.fill("#id_name", "checkout-prod")
+    page.click("text=Create a key")
+    page.wait_for_load_state("networkidle")
+    raw_key = page.text_content("#new-api-key").strip()
+    screenshot(page, "merchant-developer-new-key")
+    page.reload()
+    shown_again = page.locator("#new-api-key").count()
+    api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {raw_key}"})
+    before = api.get("/api/v1/policies")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator(f"tr[data-key='{raw_key[:10]}'] button:has-text('Revoke')").click()
+    page.wait_for_load_state("networkidle")
+    after = api.get("/api/v1/policies")
+
+    assert shown_again == 0
+    assert before.status_code == 200 and len(before.json()["results"]) == 7
+    assert after.status_code == 401
+    assert "revoked" in page.locator(f"tr[data-key='{raw_key[:10]}']").text_content()
+
+
+def test_a_merchant_cannot_open_another_merchant_s_policy_by_url(browser, live_server, shop):
+    other = issue(MerchantFactory(), "OTHER-1")
+    page = log_in(browser, live_server.url, "mia")
+
+    response = page.goto(f"{live_server.url}/merchant/policies/{other.pk}/")
+    own = page.goto(
+        f"{live_server.url}/merchant/policies/{Policy.objects.filter(merchant=shop).first().pk}/"
+    )
+
+    assert response.status == 404
+    assert own.status == 200
+
+
+def test_the_portal_speaks_chinese_with_money_in_yuan(browser, live_server, shop, screenshot):
+    page = log_in(
+        browser,
+        live_server.url,
+        "mia",
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+
+    page.wait_for_selector("body[data-charts-drawn='3']")
+
+    assert "签单保费" in page.content()
+    assert page.text_content("#total-claims") == "¥50.00"
+    screenshot(page, "merchant-dashboard-zh")
