@@ -370,8 +370,8 @@ def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
                 Signal(
                     f"photo_reused_{match.relation}",
                     f"a photo was used before in {match.claim_ref} "
-                    f"({match.relation.replace('_', ' ')}, {match.method}, distance "
-                    f"{match.distance})",
+                    f"({match.relation.replace('_', ' ')}, {match.method}, score "
+                    f"{match.score:.2f}, distance {match.distance})",
                     PHOTO_REUSE_WEIGHTS[match.relation],
                     {
                         "photo_ref": check.photo_ref,
@@ -381,6 +381,8 @@ def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
                         "merchant_id": match.merchant_id,
                         "indexed_at": match.indexed_at.isoformat(),
                         "distance": match.distance,
+                        "score": match.score,
+                        "inliers": match.inliers,
                         "method": match.method,
                         "transform": match.transform,
                     },

@@ -1,40 +1,106 @@
 """Photo fingerprints: what is stored per photo, the keys the index looks up, and verification.
 
-Pure functions, no database. A fingerprint holds
-- lookup keys: (band, value) pairs stored in the index (fraud.models.FingerprintKey);
-- a payload: the bytes verification compares, loaded only for the few candidates.
+Pure functions, no database. Two kinds of evidence, because no single one survives every way
+a photo gets reused:
+
+- a global perceptual hash (imagehash pHash, 64 bits) of the photo with any uniform frame
+  trimmed off, compared in the eight ways a photo can be turned or mirrored. Cheap, exact for
+  re-compression, resizing, colour changes, turns and added borders, blind to crops and small
+  rotations;
+- local features (OpenCV ORB keypoints with binary descriptors) whose geometry must agree: a
+  similarity transform fitted with RANSAC maps many of the new photo's points onto the earlier
+  one's. That survives crops, small rotations, borders and combinations.
+
+Both only propose. A match is accepted when the photos, once lined up by the transform that
+was found, agree pixel for pixel over most of their area (normalised cross-correlation of
+the aligned thumbnails), and when the overlap covers most of both frames. Stock photos that
+share a watermark, or two shots of similar fruit on white, fail that test.
+
+A fingerprint holds lookup keys, (band, value) pairs the index stores (fraud.models.
+FingerprintKey), and a payload that verification compares, loaded only for the few candidates.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
+import cv2
 import imagehash
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
+cv2.setNumThreads(1)  # one photo per worker process; threads only contend on small images
 
 # Larger than any photo a claim accepts; refused before decoding.
 MAX_PIXELS = 80_000_000
-HASH_BANDS = 4  # a 64-bit hash as four 16-bit bands
-PHASH_THRESHOLD = 10
-DHASH_THRESHOLD = 16
+# Photos are analysed at this size: enough detail for keypoints, and JPEG decodes straight to it.
+ANALYSIS_SIDE = 512
+THUMB_SIDE = 64  # the aligned comparison's resolution
 
-# The eight ways a photo can be turned or mirrored (the dihedral group of the square).
-ORIENTATIONS: list[tuple[str, list]] = [
-    ("identity", []),
-    ("rot90", [Image.Transpose.ROTATE_90]),
-    ("rot180", [Image.Transpose.ROTATE_180]),
-    ("rot270", [Image.Transpose.ROTATE_270]),
-    ("mirror", [Image.Transpose.FLIP_LEFT_RIGHT]),
-    ("mirror_rot90", [Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_90]),
-    ("mirror_rot180", [Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_180]),
-    ("mirror_rot270", [Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_270]),
-]
+# Index keys. Bands 0-3: the 16-bit quarters of the global hash (multi-index hashing: a
+# near-identical hash shares at least one quarter). Bands 8 and 9: two different sets of 32
+# bits of each of the strongest keypoints' descriptors; a photo reused after a crop or a small
+# rotation keeps enough of its strong keypoints for some of these to come out equal.
+GLOBAL_BANDS = 4
+LOCAL_BAND = 8
+INDEXED_KEYPOINTS = 32
+INTERIOR = 0.12  # indexed keypoints keep this share of the frame's width and height off each edge
+QUERY_KEYPOINTS = 300
+STORED_KEYPOINTS = 300
+# Bit positions of the 256-bit ORB descriptor per local band, drawn at random once and fixed
+# (keys stored yesterday must mean the same today). Neighbouring bits of ORB's pattern are
+# correlated; a random draw spreads the key over independent tests.
+LOCAL_KEY_BITS = [
+    np.array(
+        [3, 4, 17, 21, 23, 26, 34, 40, 57, 61, 62, 79, 84, 86, 93, 95,
+         100, 103, 111, 146, 154, 157, 161, 164, 172, 177, 179, 186, 232, 235, 246, 253]
+    ),
+    np.array(
+        [1, 27, 40, 43, 65, 66, 70, 80, 81, 84, 107, 115, 118, 121, 130, 131,
+         136, 157, 158, 163, 174, 186, 189, 193, 196, 204, 218, 221, 228, 231, 245, 246]
+    ),
+]  # fmt: skip
+
+# Acceptance. Two independent kinds of evidence: keypoints whose geometry agrees (RANSAC
+# inliers) and pixels that agree once the photos are lined up (correlation of their detail).
+# A match needs one of them strong and the other at least fair, and the overlap must cover
+# most of both frames: a photo that shares only a corner or a watermark with another is not
+# a reuse of it.
+MIN_INLIERS = 15
+STRONG_INLIERS = 40
+RANSAC_PIXELS = 5.0
+# Reuse means one photo sits (nearly) inside the other: the new one cut from the earlier one,
+# or the earlier one inside a frame or a screenshot. Two different cuts of a third photo that
+# only partly overlap do not count.
+CONTAINED = 0.85  # share of the contained photo's frame that lies inside the other
+MIN_SHARE = 0.15  # share of the containing photo's frame that the contained one fills
+FAIR_CORRELATION = 0.3
+STRONG_CORRELATION = 0.5
+# The global hash proposes only near-identical frames, which must then agree pixel for pixel.
+GLOBAL_HASH_CANDIDATE = 12  # bits
+GLOBAL_CORRELATION = 0.75
+
+# The eight ways a photo can be turned or mirrored, as numpy turns of an image array:
+# (mirror first?, quarter turns counterclockwise). Names follow PIL: rot90 = ROTATE_90.
+ORIENTATIONS: dict[str, tuple[bool, int]] = {
+    "identity": (False, 0),
+    "rot90": (False, 1),
+    "rot180": (False, 2),
+    "rot270": (False, 3),
+    "mirror": (True, 0),
+    "mirror_rot90": (True, 1),
+    "mirror_rot180": (True, 2),
+    "mirror_rot270": (True, 3),
+}
+
+_orb = cv2.ORB_create(nfeatures=STORED_KEYPOINTS, edgeThreshold=15, fastThreshold=10)
+_matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
 
 class UnreadablePhoto(Exception):
@@ -42,43 +108,59 @@ class UnreadablePhoto(Exception):
 
 
 @dataclass(frozen=True)
+class Features:
+    """What verification compares: one photo, trimmed, at analysis size."""
+
+    phash: int
+    size: tuple[int, int]  # (width, height) of the trimmed photo at analysis size
+    thumb: np.ndarray  # grey, at most THUMB_SIDE a side, same aspect as `size`
+    points: np.ndarray  # (n, 2) float32 keypoint positions
+    descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
+
+
 class Fingerprint:
-    keys: list[tuple[int, int]]
-    payload: bytes
-    # Hashes of the turned variants, for queries only (never stored).
-    variants: list[tuple[str, int, int]] = field(default_factory=list, compare=False)
+    """A photo's fingerprint: `keys` and `payload` are stored; a query also needs the mirrored
+    photo's features and the hash of every turn, computed only when asked for."""
+
+    def __init__(self, grey: np.ndarray):
+        self._grey = grey
+        self.features = _features(grey)
+        self.keys = global_keys(self.features.phash) + sorted(_local_keys(_interior(self.features)))
+        self.payload = _pack(self.features)
+
+    @cached_property
+    def mirrored(self) -> Features:
+        return _features(_turn(self._grey, "mirror"))
+
+    @cached_property
+    def turned_hashes(self) -> dict[str, int]:
+        return {name: _phash(_turn(self._grey, name)) for name in ORIENTATIONS}
 
 
 @dataclass(frozen=True)
 class Match:
-    distance: int
-    method: str
-    transform: str  # how the new photo was turned relative to the earlier one
-
-
-def _bands(hash64: int) -> list[tuple[int, int]]:
-    return [(band, (hash64 >> (16 * band)) & 0xFFFF) for band in range(HASH_BANDS)]
+    score: float  # correlation of the aligned photos, 0..1
+    distance: int  # bits between the global hashes, lined up by `transform`
+    method: str  # "phash-dihedral" or "orb-ransac"
+    transform: str  # the turn that lines the new photo up with the earlier one (ORIENTATIONS)
+    inliers: int = 0  # keypoints whose geometry agreed (orb-ransac)
 
 
 def load(data: bytes) -> Image.Image:
-    """Decode a photo upright, in RGB, small enough to hash; UnreadablePhoto otherwise."""
+    """Decode a photo upright, in RGB, at analysis size; UnreadablePhoto otherwise."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > MAX_PIXELS:
                 raise UnreadablePhoto(f"{image.width}x{image.height} is too many pixels")
-            image.draft("RGB", (256, 256))  # JPEG decodes at 1/2..1/8 scale: most of the cost
+            # JPEG decodes at 1/2..1/8 scale: decoding is most of the cost of a fingerprint.
+            image.draft("RGB", (ANALYSIS_SIDE, ANALYSIS_SIDE))
             image.seek(0)  # the first frame of an animation
             image = ImageOps.exif_transpose(image)
-            if image.mode not in ("RGB", "L"):
-                image = (
-                    image.convert("RGBA").convert("RGB")
-                    if "A" in image.getbands()
-                    else image.convert("RGB")
-                )
-            image.thumbnail((256, 256))
-            return image.convert("RGB")
+            image = _to_rgb(image)
+            image.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
+            return image
     except UnreadablePhoto:
         raise
     except (
@@ -93,38 +175,276 @@ def load(data: bytes) -> Image.Image:
         raise UnreadablePhoto(f"{type(error).__name__}: {error}") from None
 
 
-def _hashes(image: Image.Image) -> tuple[int, int]:
-    phash = int(str(imagehash.phash(image)), 16)
-    dhash = int(str(imagehash.dhash(image)), 16)
-    return phash, dhash
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit and float greys: Pillow's RGB conversion clips them, so rescale to 8 bits.
+        values = np.asarray(image, dtype=np.float32)
+        span = float(values.max() - values.min()) or 1.0
+        grey = ((values - values.min()) * (255.0 / span)).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if "A" in image.getbands() or image.mode == "P":
+        # Transparent areas become white, as a viewer would show them.
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return image.convert("RGB")
 
 
-def fingerprint(data: bytes) -> Fingerprint:
-    image = load(data)
-    variants = []
-    for name, steps in ORIENTATIONS:
-        turned = image
-        for step in steps:
-            turned = turned.transpose(step)
-        variants.append((name, *_hashes(turned)))
-    _, phash, dhash = variants[0]
-    payload = np.array([phash, dhash], dtype=np.uint64).tobytes()
-    return Fingerprint(
-        keys=[(band, value) for band, value in _bands(phash)], payload=payload, variants=variants
+def _trim(pixels: np.ndarray, tolerance: int = 14) -> np.ndarray:
+    """Cut uniform frames off the edges (an added border, then a plain background).
+
+    A line (row or column) from an edge inwards belongs to the frame while nearly all of its
+    pixels sit within `tolerance` of the edge's colour. At most a third of each side goes.
+    """
+    for _ in range(2):  # a frame around a photo on a plain background: both go
+        height, width = pixels.shape[:2]
+        cuts = [
+            _uniform_lines(pixels[: height // 3]),
+            _uniform_lines(pixels[::-1][: height // 3]),
+            _uniform_lines(pixels[:, : width // 3].transpose(1, 0, 2)),
+            _uniform_lines(pixels[:, ::-1][:, : width // 3].transpose(1, 0, 2)),
+        ]
+        if not any(cuts):
+            break
+        top, bottom, left, right = cuts
+        pixels = pixels[top : height - bottom, left : width - right]
+    return pixels
+
+
+def _uniform_lines(lines: np.ndarray, tolerance: int = 14) -> int:
+    if len(lines) == 0:
+        return 0
+    reference = np.median(lines[0], axis=0)
+    deviation = np.abs(lines.astype(np.int16) - reference).max(axis=2)  # (lines, pixels)
+    uniform = np.percentile(deviation, 98, axis=1) <= tolerance
+    return len(uniform) if uniform.all() else int(np.argmin(uniform))
+
+
+def _turn(array: np.ndarray, orientation: str) -> np.ndarray:
+    mirror, quarters = ORIENTATIONS[orientation]
+    if mirror:
+        array = array[:, ::-1]
+    return np.ascontiguousarray(np.rot90(array, quarters))
+
+
+def _phash(grey: np.ndarray) -> int:
+    return int(str(imagehash.phash(Image.fromarray(grey))), 16)
+
+
+def _features(grey: np.ndarray) -> Features:
+    height, width = grey.shape
+    scale = THUMB_SIDE / max(height, width)
+    thumb = cv2.resize(
+        grey,
+        (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_AREA,
+    )
+    keypoints, descriptors = _orb.detectAndCompute(grey, None)
+    if descriptors is None:
+        points, descriptors = np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    else:
+        strongest = np.argsort([-k.response for k in keypoints], kind="stable")
+        points = np.float32([keypoints[i].pt for i in strongest])
+        descriptors = descriptors[strongest]
+    return Features(
+        phash=_phash(grey),
+        size=(width, height),
+        thumb=thumb,
+        points=points,
+        descriptors=descriptors,
     )
 
 
+def _local_keys(descriptors: np.ndarray) -> set[tuple[int, int]]:
+    if len(descriptors) == 0:
+        return set()
+    bits = np.unpackbits(descriptors, axis=1)
+    keys = set()
+    for table, positions in enumerate(LOCAL_KEY_BITS):
+        packed = np.ascontiguousarray(np.packbits(bits[:, positions], axis=1))
+        keys |= {(LOCAL_BAND + table, int(value)) for value in packed.view(">u4").ravel()}
+    return keys
+
+
+def global_keys(phash: int) -> list[tuple[int, int]]:
+    return [(band, (phash >> (16 * band)) & 0xFFFF) for band in range(GLOBAL_BANDS)]
+
+
+def fingerprint(data: bytes) -> Fingerprint:
+    rgb = np.asarray(load(data))
+    grey = cv2.cvtColor(np.ascontiguousarray(_trim(rgb)), cv2.COLOR_RGB2GRAY)
+    if min(grey.shape) < 8:
+        raise UnreadablePhoto("nothing but a plain frame")
+    return Fingerprint(grey)
+
+
+def _interior(features: Features) -> np.ndarray:
+    """The strongest keypoints away from the edges, which a crop leaves in place."""
+    width, height = features.size
+    x, y = features.points[:, 0], features.points[:, 1]
+    inside = (
+        (x >= INTERIOR * width)
+        & (x <= (1 - INTERIOR) * width)
+        & (y >= INTERIOR * height)
+        & (y <= (1 - INTERIOR) * height)
+    )
+    return features.descriptors[inside][:INDEXED_KEYPOINTS]
+
+
 def query_keys(query: Fingerprint) -> list[tuple[int, int]]:
-    """The keys to look up: the bands of every turned variant of the new photo."""
-    return sorted({key for _, phash, _ in query.variants for key in _bands(phash)})
+    """The keys to look up: the global hash of every turn of the new photo, and the local keys
+    of its strongest keypoints, as taken and mirrored (ORB itself is rotation-invariant)."""
+    keys = {key for phash in query.turned_hashes.values() for key in global_keys(phash)}
+    for features in (query.features, query.mirrored):
+        keys |= _local_keys(features.descriptors[:QUERY_KEYPOINTS])
+    return sorted(keys)
 
 
 def verify(query: Fingerprint, candidate_payload: bytes) -> Match | None:
-    phash, dhash = (int(v) for v in np.frombuffer(candidate_payload, dtype=np.uint64))
-    best = None
-    for name, query_phash, query_dhash in query.variants:
-        distance = (query_phash ^ phash).bit_count()
-        close = distance <= PHASH_THRESHOLD and (query_dhash ^ dhash).bit_count() <= DHASH_THRESHOLD
-        if close and (best is None or distance < best.distance):
-            best = Match(distance=distance, method="phash-dihedral", transform=name)
-    return best
+    """Is the earlier photo (its stored payload) reused in the new one? Best evidence wins."""
+    earlier = _unpack(candidate_payload)
+    distances = {
+        name: (phash ^ earlier.phash).bit_count() for name, phash in query.turned_hashes.items()
+    }
+    found: list[Match] = []
+    turn = min(distances, key=distances.get)
+    if distances[turn] <= GLOBAL_HASH_CANDIDATE:
+        score = _aligned_correlation(
+            query.features.thumb,
+            earlier.thumb,
+            _turn_matrix(turn, query.features.thumb, earlier.thumb),
+        )
+        if score >= GLOBAL_CORRELATION:
+            found.append(Match(score, distances[turn], "phash-dihedral", turn))
+    for mirrored, features in ((False, query.features), (True, query.mirrored)):
+        match = _verify_local(features, earlier, mirrored, distances)
+        if match is not None:
+            found.append(match)
+    return max(found, key=lambda m: (m.inliers, m.score), default=None)
+
+
+def _verify_local(
+    query: Features, earlier: Features, mirrored: bool, distances: dict[str, int]
+) -> Match | None:
+    if len(query.descriptors) < MIN_INLIERS or len(earlier.descriptors) < MIN_INLIERS:
+        return None
+    pairs = _matcher.knnMatch(query.descriptors, earlier.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
+    if len(good) < MIN_INLIERS:
+        return None
+    source = query.points[[m.queryIdx for m in good]]
+    target = earlier.points[[m.trainIdx for m in good]]
+    matrix, inliers = cv2.estimateAffinePartial2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PIXELS
+    )
+    if matrix is None or int(inliers.sum()) < MIN_INLIERS:
+        return None
+    scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
+    if not 0.2 <= scale <= 5:
+        return None
+    shares = _overlap(matrix, query.size, earlier.size)
+    if max(shares) < CONTAINED or min(shares) < MIN_SHARE:
+        return None
+    # The fit maps analysis-size pixels; the comparison runs on thumbnails of both.
+    to_thumb = _scaling(earlier.thumb.shape, earlier.size) @ np.vstack([matrix, [0, 0, 1]])
+    to_thumb = to_thumb @ np.linalg.inv(_scaling(query.thumb.shape, query.size))
+    score = _aligned_correlation(query.thumb, earlier.thumb, to_thumb[:2])
+    agreeing = int(inliers.sum())
+    if score < FAIR_CORRELATION or (score < STRONG_CORRELATION and agreeing < STRONG_INLIERS):
+        return None
+    turn = _nearest_turn(matrix, mirrored)
+    return Match(score, distances[turn], "orb-ransac", turn, inliers=agreeing)
+
+
+def _scaling(thumb_shape: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+    """Analysis-size pixels to thumbnail pixels."""
+    return np.diag([thumb_shape[1] / size[0], thumb_shape[0] / size[1], 1.0])
+
+
+def _overlap(matrix: np.ndarray, query_size, earlier_size) -> tuple[float, float]:
+    """The shares of the new and of the earlier frame that the other one covers."""
+    width, height = query_size
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    mapped = cv2.transform(corners[None], matrix)[0]
+    frame = np.float32([[0, 0], [earlier_size[0], 0], earlier_size, [0, earlier_size[1]]])
+    shared, _ = cv2.intersectConvexConvex(mapped, frame)
+    return shared / max(cv2.contourArea(mapped), 1.0), shared / (earlier_size[0] * earlier_size[1])
+
+
+def _turn_matrix(turn: str, query_thumb: np.ndarray, earlier_thumb: np.ndarray) -> np.ndarray:
+    """The affine map from the new thumbnail's pixels to the earlier one's for a pure turn."""
+    height, width = query_thumb.shape
+    mirror, quarters = ORIENTATIONS[turn]
+    source = np.float32([[0, 0], [width, 0], [0, height]])
+    target = source.copy()
+    if mirror:
+        target[:, 0] = width - target[:, 0]
+    for _ in range(quarters):  # a counterclockwise quarter turn: (x, y) -> (y, width - x)
+        target = np.stack([target[:, 1], width - target[:, 0]], axis=1)
+        width, height = height, width
+    target *= np.float32([earlier_thumb.shape[1] / width, earlier_thumb.shape[0] / height])
+    return cv2.getAffineTransform(source, target.astype(np.float32))
+
+
+def _aligned_correlation(
+    query_thumb: np.ndarray, earlier_thumb: np.ndarray, matrix: np.ndarray
+) -> float:
+    """Correlation of the earlier thumbnail with the new one warped onto it, over the overlap.
+
+    `matrix` (2x3) maps new-thumbnail pixels to earlier-thumbnail pixels.
+    """
+    height, width = earlier_thumb.shape
+    size = (width, height)
+    warped = cv2.warpAffine(query_thumb.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR)
+    mask = cv2.warpAffine(np.ones_like(query_thumb, np.float32), matrix, size) > 0.99
+    mask = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    if mask.sum() < 0.25 * mask.size:
+        return 0.0
+    a = _detail(warped)[mask]
+    b = _detail(earlier_thumb.astype(np.float32))[mask]
+    a, b = a - a.mean(), b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / norm) if norm > 0 else 0.0
+
+
+def _detail(thumb: np.ndarray) -> np.ndarray:
+    """The picture without its overall shading: colour and contrast edits change little here."""
+    return thumb - cv2.GaussianBlur(thumb, (0, 0), 4)
+
+
+def _nearest_turn(matrix: np.ndarray, mirrored: bool) -> str:
+    # Image y points down, so a counterclockwise turn of the picture has a negative angle here.
+    angle = np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0]))
+    quarters = round(-angle / 90) % 4
+    name = {0: "identity", 1: "rot90", 2: "rot180", 3: "rot270"}[quarters]
+    if mirrored:
+        name = "mirror" if name == "identity" else f"mirror_{name}"
+    return name
+
+
+# The payload: a small header, the thumbnail, the keypoints and their descriptors.
+_HEADER = struct.Struct("<QHHBBH")  # phash, width, height, thumb w, thumb h, keypoints
+
+
+def _pack(features: Features) -> bytes:
+    thumb_h, thumb_w = features.thumb.shape
+    return b"".join(
+        [
+            _HEADER.pack(features.phash, *features.size, thumb_w, thumb_h, len(features.points)),
+            features.thumb.astype(np.uint8).tobytes(),
+            features.points.astype(np.float32).tobytes(),
+            features.descriptors.astype(np.uint8).tobytes(),
+        ]
+    )
+
+
+def _unpack(payload: bytes) -> Features:
+    phash, width, height, thumb_w, thumb_h, count = _HEADER.unpack_from(payload)
+    offset = _HEADER.size
+    thumb = np.frombuffer(payload, np.uint8, thumb_w * thumb_h, offset).reshape(thumb_h, thumb_w)
+    offset += thumb.size
+    points = np.frombuffer(payload, np.float32, count * 2, offset).reshape(count, 2)
+    offset += points.nbytes
+    descriptors = np.frombuffer(payload, np.uint8, count * 32, offset).reshape(count, 32)
+    return Features(phash, (width, height), thumb, points, descriptors)

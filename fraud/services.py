@@ -5,7 +5,6 @@ needs (opaque references, the claimant, the merchant)."""
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -47,7 +46,9 @@ class PhotoMatch:
     claimant_ref: str
     merchant_id: int | None
     indexed_at: datetime
-    distance: int
+    distance: int  # bits between the global hashes, lined up
+    score: float  # correlation of the lined-up photos, 0..1
+    inliers: int  # keypoints whose geometry agreed (0 for a global-hash match)
     method: str
     transform: str
     # same_claimant: the claimant reused their own photo; other_claimant: someone else's
@@ -85,7 +86,11 @@ def _relation(subject: PhotoSubject, earlier: PhotoFingerprint) -> str:
 def _candidates(
     namespace: str, keys: list[tuple[int, int]], exclude_claim: str, limit: int
 ) -> list[PhotoFingerprint]:
-    """Fingerprints sharing lookup keys with the query, most shared keys first."""
+    """Fingerprints sharing lookup keys with the query, most shared keys first.
+
+    Equality lookups on (namespace, band, value), counted in the database: the cost follows
+    the number of photos that share a key, not the size of the index.
+    """
     if not keys:
         return []
     by_band: dict[int, list[int]] = {}
@@ -94,13 +99,14 @@ def _candidates(
     condition = Q()
     for band, values in by_band.items():
         condition |= Q(band=band, value__in=values)
-    votes = Counter(
-        FingerprintKey.objects.filter(condition, namespace=namespace).values_list(
-            "fingerprint_id", flat=True
-        )
+    votes = dict(
+        FingerprintKey.objects.filter(condition, namespace=namespace)
+        .values("fingerprint_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "fingerprint_id")
+        .values_list("fingerprint_id", "shared")[: limit * 2]
     )
-    ranked = [fingerprint_id for fingerprint_id, _ in votes.most_common(limit * 2)]
-    rows = PhotoFingerprint.objects.filter(pk__in=ranked, error="").exclude(claim_ref=exclude_claim)
+    rows = PhotoFingerprint.objects.filter(pk__in=votes, error="").exclude(claim_ref=exclude_claim)
     return sorted(rows, key=lambda row: -votes[row.pk])[:limit]
 
 
@@ -139,6 +145,17 @@ def photo_check(
     if query is None:
         error = PhotoFingerprint.objects.get(namespace=namespace, photo_ref=subject.photo_ref)
         return PhotoCheck(photo_ref=subject.photo_ref, readable=False, error=error.error)
+    return PhotoCheck(
+        photo_ref=subject.photo_ref,
+        readable=True,
+        matches=photo_matches(query=query, subject=subject, namespace=namespace),
+    )
+
+
+def photo_matches(
+    *, query: fp.Fingerprint, subject: PhotoSubject, namespace: str = CLAIMS_NAMESPACE
+) -> list[PhotoMatch]:
+    """The earlier photos (of other claims) that `query` reuses, best evidence first."""
     matches = []
     for earlier in _candidates(
         namespace, fp.query_keys(query), subject.claim_ref, limit=settings.FRAUD_MAX_CANDIDATES
@@ -153,13 +170,16 @@ def photo_check(
                     merchant_id=earlier.merchant_id,
                     indexed_at=earlier.indexed_at,
                     distance=match.distance,
+                    score=round(match.score, 3),
+                    inliers=match.inliers,
                     method=match.method,
                     transform=match.transform,
                     relation=_relation(subject, earlier),
                 )
             )
-    matches.sort(key=lambda m: m.distance)
-    return PhotoCheck(photo_ref=subject.photo_ref, readable=True, matches=matches)
+    # Of two near-identical earlier photos, the one more keypoints agree with is the source.
+    matches.sort(key=lambda m: (-m.inliers, m.distance, -m.score))
+    return matches
 
 
 def _store(
