@@ -53,6 +53,7 @@ INDEXED_KEYPOINTS = 32
 INTERIOR = 0.12  # indexed keypoints keep this share of the frame's width and height off each edge
 QUERY_KEYPOINTS = 300
 STORED_KEYPOINTS = 300
+QUERY_TILTS = (-7, 7)  # degrees; see Fingerprint.tilted_local_keys
 # Bit positions of the 256-bit ORB descriptor per local band, drawn at random once and fixed
 # (keys stored yesterday must mean the same today). Neighbouring bits of ORB's pattern are
 # correlated; a random draw spreads the key over independent tests.
@@ -133,6 +134,21 @@ class Fingerprint:
         return _features(_turn(self._grey, "mirror"))
 
     @cached_property
+    def tilted_local_keys(self) -> set[tuple[int, int]]:
+        """Local keys of the photo tilted a few degrees both ways. ORB's steering makes
+        descriptors only roughly rotation-invariant: a photo reused with a small rotation
+        keeps more of its exact keys next to one of these tilts."""
+        keys = set()
+        for degrees in QUERY_TILTS:
+            height, width = self._grey.shape
+            turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+            tilted = cv2.warpAffine(
+                self._grey, turn, (width, height), borderMode=cv2.BORDER_REFLECT
+            )
+            keys |= _local_keys(_features(tilted).descriptors[:QUERY_KEYPOINTS])
+        return keys
+
+    @cached_property
     def turned_hashes(self) -> dict[str, int]:
         return {name: _phash(_turn(self._grey, name)) for name in ORIENTATIONS}
 
@@ -191,11 +207,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _trim(pixels: np.ndarray, tolerance: int = 14) -> np.ndarray:
+def _trim(pixels: np.ndarray) -> np.ndarray:
     """Cut uniform frames off the edges (an added border, then a plain background).
 
     A line (row or column) from an edge inwards belongs to the frame while nearly all of its
-    pixels sit within `tolerance` of the edge's colour. At most a third of each side goes.
+    pixels sit close to the edge's colour. At most a third of each side goes.
     """
     for _ in range(2):  # a frame around a photo on a plain background: both go
         height, width = pixels.shape[:2]
@@ -213,12 +229,17 @@ def _trim(pixels: np.ndarray, tolerance: int = 14) -> np.ndarray:
 
 
 def _uniform_lines(lines: np.ndarray, tolerance: int = 14) -> int:
+    """How many lines from the start are uniform; read in blocks, stopping at the first
+    block that holds a line that is not (most photos have no frame: one block is read)."""
     if len(lines) == 0:
         return 0
     reference = np.median(lines[0], axis=0)
-    deviation = np.abs(lines.astype(np.int16) - reference).max(axis=2)  # (lines, pixels)
-    uniform = np.percentile(deviation, 98, axis=1) <= tolerance
-    return len(uniform) if uniform.all() else int(np.argmin(uniform))
+    for start in range(0, len(lines), 16):
+        block = lines[start : start + 16].astype(np.int16)
+        near = (np.abs(block - reference).max(axis=2) <= tolerance).mean(axis=1) >= 0.98
+        if not near.all():
+            return start + int(np.argmin(near))
+    return len(lines)
 
 
 def _turn(array: np.ndarray, orientation: str) -> np.ndarray:
@@ -298,7 +319,7 @@ def query_keys(query: Fingerprint) -> list[tuple[int, int]]:
     keys = {key for phash in query.turned_hashes.values() for key in global_keys(phash)}
     for features in (query.features, query.mirrored):
         keys |= _local_keys(features.descriptors[:QUERY_KEYPOINTS])
-    return sorted(keys)
+    return sorted(keys | query.tilted_local_keys)
 
 
 def verify(query: Fingerprint, candidate_payload: bytes) -> Match | None:
@@ -317,10 +338,12 @@ def verify(query: Fingerprint, candidate_payload: bytes) -> Match | None:
         )
         if score >= GLOBAL_CORRELATION:
             found.append(Match(score, distances[turn], "phash-dihedral", turn))
-    for mirrored, features in ((False, query.features), (True, query.mirrored)):
+    for mirrored in (False, True):  # a photo is either mirrored or not: stop at the first fit
+        features = query.mirrored if mirrored else query.features
         match = _verify_local(features, earlier, mirrored, distances)
         if match is not None:
             found.append(match)
+            break
     return max(found, key=lambda m: (m.inliers, m.score), default=None)
 
 
