@@ -160,6 +160,8 @@ class Match:
     method: str  # "phash-dihedral" or "orb-ransac"
     transform: str  # the turn that lines the new photo up with the earlier one (ORIENTATIONS)
     inliers: int = 0  # keypoints whose geometry agreed (orb-ransac)
+    # Share of the new photo the earlier one accounts for (1 for a global-hash match).
+    coverage: float = 1.0
 
 
 def load(data: bytes) -> Image.Image:
@@ -377,7 +379,7 @@ def _verify_local(
     if score < FAIR_CORRELATION or (score < STRONG_CORRELATION and agreeing < STRONG_INLIERS):
         return None
     turn = _nearest_turn(matrix, mirrored)
-    return Match(score, distances[turn], "orb-ransac", turn, inliers=agreeing)
+    return Match(score, distances[turn], "orb-ransac", turn, inliers=agreeing, coverage=shares[0])
 
 
 def _scaling(thumb_shape: tuple[int, int], size: tuple[int, int]) -> np.ndarray:

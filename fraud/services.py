@@ -49,6 +49,7 @@ class PhotoMatch:
     distance: int  # bits between the global hashes, lined up
     score: float  # correlation of the lined-up photos, 0..1
     inliers: int  # keypoints whose geometry agreed (0 for a global-hash match)
+    coverage: float  # share of the new photo that the earlier one accounts for
     method: str
     transform: str
     # same_claimant: the claimant reused their own photo; other_claimant: someone else's
@@ -172,13 +173,15 @@ def photo_matches(
                     distance=match.distance,
                     score=round(match.score, 3),
                     inliers=match.inliers,
+                    coverage=round(match.coverage, 2),
                     method=match.method,
                     transform=match.transform,
                     relation=_relation(subject, earlier),
                 )
             )
-    # Of two near-identical earlier photos, the one more keypoints agree with is the source.
-    matches.sort(key=lambda m: (-m.inliers, m.distance, -m.score))
+    # Of two earlier photos that are cuts of one another, the source has more keypoints
+    # agreeing over more of the new photo.
+    matches.sort(key=lambda m: (-m.inliers * m.coverage, m.distance))
     return matches
 
 
