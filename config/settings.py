@@ -288,7 +288,7 @@ CLAIM_PHOTO_MAX_BYTES = env.int("CLAIM_PHOTO_MAX_BYTES", default=15 * 1_048_576)
 CLAIM_PHOTO_MAX_PIXELS = env.int("CLAIM_PHOTO_MAX_PIXELS", default=40_000_000)
 CLAIM_MAX_PHOTOS = env.int("CLAIM_MAX_PHOTOS", default=6)
 # Fraud checks: how many index candidates a photo is verified against, at most.
-FRAUD_MAX_CANDIDATES = env.int("FRAUD_MAX_CANDIDATES", default=20)
+FRAUD_MAX_CANDIDATES = env.int("FRAUD_MAX_CANDIDATES", default=8)
 # Pays approved claims: a class with pay(claim) -> reference (claims.payouts).
 CLAIMS_PAYOUT_PROVIDER = env.str(
     "CLAIMS_PAYOUT_PROVIDER", default="claims.payouts.LedgerPayoutProvider"

@@ -51,7 +51,7 @@ GLOBAL_BANDS = 4
 LOCAL_BAND = 8
 INDEXED_KEYPOINTS = 32
 INTERIOR = 0.12  # indexed keypoints keep this share of the frame's width and height off each edge
-QUERY_KEYPOINTS = 300
+QUERY_KEYPOINTS = 150  # per view of the new photo (as taken, mirrored, tilted)
 STORED_KEYPOINTS = 300
 QUERY_TILTS = (-7, 7)  # degrees; see Fingerprint.tilted_local_keys
 # Bit positions of the 256-bit ORB descriptor per local band, drawn at random once and fixed

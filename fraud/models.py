@@ -93,7 +93,8 @@ class FingerprintKey(models.Model):
     value = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["namespace", "band", "value"])]
+        # The fingerprint id in the index too: a lookup reads the index only, never the table.
+        indexes = [models.Index(fields=["namespace", "band", "value", "fingerprint"])]
 
     def __str__(self) -> str:
         return f"{self.band}:{self.value}"
