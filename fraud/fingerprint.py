@@ -4,16 +4,16 @@ Pure functions, no database. Two kinds of evidence, because no single one surviv
 a photo gets reused:
 
 - a global perceptual hash (imagehash pHash, 64 bits) of the photo with any uniform frame
-  trimmed off, compared in the eight ways a photo can be turned or mirrored. Cheap, exact for
-  re-compression, resizing, colour changes, turns and added borders, blind to crops and small
-  rotations;
+  trimmed off, compared in the eight ways a photo can be turned or mirrored. Cheap; it stays
+  within a few bits through re-compression, resizing, colour changes, turns and added borders,
+  and is blind to crops and small rotations;
 - local features (OpenCV ORB keypoints with binary descriptors) whose geometry must agree: a
   similarity transform fitted with RANSAC maps many of the new photo's points onto the earlier
   one's. That survives crops, small rotations, borders and combinations.
 
 Both only propose. A match is accepted when the photos, once lined up by the transform that
-was found, agree pixel for pixel over most of their area (normalised cross-correlation of
-the aligned thumbnails), and when the overlap covers most of both frames. Stock photos that
+was found, agree pixel for pixel (normalised cross-correlation of the aligned thumbnails'
+detail), and when one photo sits nearly inside the other. Stock photos that
 share a watermark, or two shots of similar fruit on white, fail that test.
 
 A fingerprint holds lookup keys, (band, value) pairs the index stores (fraud.models.
@@ -121,7 +121,8 @@ class Features:
 
 class Fingerprint:
     """A photo's fingerprint: `keys` and `payload` are stored; a query also needs the mirrored
-    photo's features and the hash of every turn, computed only when asked for."""
+    photo's features, the local keys of tilted copies and the hash of every turn, computed
+    only when asked for."""
 
     def __init__(self, grey: np.ndarray):
         self._grey = grey
@@ -189,6 +190,7 @@ def load(data: bytes) -> Image.Image:
         SyntaxError,
         ValueError,
         EOFError,
+        RuntimeError,  # pillow-heif's decoder, on a corrupt HEIC
     ) as error:
         raise UnreadablePhoto(f"{type(error).__name__}: {error}") from None
 
@@ -213,7 +215,7 @@ def _trim(pixels: np.ndarray) -> np.ndarray:
     """Cut uniform frames off the edges (an added border, then a plain background).
 
     A line (row or column) from an edge inwards belongs to the frame while nearly all of its
-    pixels sit close to the edge's colour. At most a third of each side goes.
+    pixels sit close to the edge's colour. Each pass takes at most a third of each side.
     """
     for _ in range(2):  # a frame around a photo on a plain background: both go
         height, width = pixels.shape[:2]
@@ -298,7 +300,7 @@ def fingerprint(data: bytes) -> Fingerprint:
     rgb = np.asarray(load(data))
     grey = cv2.cvtColor(np.ascontiguousarray(_trim(rgb)), cv2.COLOR_RGB2GRAY)
     if min(grey.shape) < 8:
-        raise UnreadablePhoto("nothing but a plain frame")
+        raise UnreadablePhoto("nothing but a plain frame, or a strip too thin to analyse")
     return Fingerprint(grey)
 
 
@@ -317,7 +319,7 @@ def _interior(features: Features) -> np.ndarray:
 
 def query_keys(query: Fingerprint) -> list[tuple[int, int]]:
     """The keys to look up: the global hash of every turn of the new photo, and the local keys
-    of its strongest keypoints, as taken and mirrored (ORB itself is rotation-invariant)."""
+    of its strongest keypoints, as taken, mirrored and tilted."""
     keys = {key for phash in query.turned_hashes.values() for key in global_keys(phash)}
     for features in (query.features, query.mirrored):
         keys |= _local_keys(features.descriptors[:QUERY_KEYPOINTS])
@@ -333,11 +335,10 @@ def verify(query: Fingerprint, candidate_payload: bytes) -> Match | None:
     found: list[Match] = []
     turn = min(distances, key=distances.get)
     if distances[turn] <= GLOBAL_HASH_CANDIDATE:
-        score = _aligned_correlation(
-            query.features.thumb,
-            earlier.thumb,
-            _turn_matrix(turn, query.features.thumb, earlier.thumb),
-        )
+        # Turned, the new thumbnail covers the earlier one's frame: stretch it onto it.
+        turned = _turn(query.features.thumb, turn)
+        turned = cv2.resize(turned, earlier.thumb.shape[::-1], interpolation=cv2.INTER_AREA)
+        score = _aligned_correlation(turned, earlier.thumb, np.float32([[1, 0, 0], [0, 1, 0]]))
         if score >= GLOBAL_CORRELATION:
             found.append(Match(score, distances[turn], "phash-dihedral", turn))
     for mirrored in (False, True):  # a photo is either mirrored or not: stop at the first fit
@@ -395,21 +396,6 @@ def _overlap(matrix: np.ndarray, query_size, earlier_size) -> tuple[float, float
     frame = np.float32([[0, 0], [earlier_size[0], 0], earlier_size, [0, earlier_size[1]]])
     shared, _ = cv2.intersectConvexConvex(mapped, frame)
     return shared / max(cv2.contourArea(mapped), 1.0), shared / (earlier_size[0] * earlier_size[1])
-
-
-def _turn_matrix(turn: str, query_thumb: np.ndarray, earlier_thumb: np.ndarray) -> np.ndarray:
-    """The affine map from the new thumbnail's pixels to the earlier one's for a pure turn."""
-    height, width = query_thumb.shape
-    mirror, quarters = ORIENTATIONS[turn]
-    source = np.float32([[0, 0], [width, 0], [0, height]])
-    target = source.copy()
-    if mirror:
-        target[:, 0] = width - target[:, 0]
-    for _ in range(quarters):  # a counterclockwise quarter turn: (x, y) -> (y, width - x)
-        target = np.stack([target[:, 1], width - target[:, 0]], axis=1)
-        width, height = height, width
-    target *= np.float32([earlier_thumb.shape[1] / width, earlier_thumb.shape[0] / height])
-    return cv2.getAffineTransform(source, target.astype(np.float32))
 
 
 def _aligned_correlation(

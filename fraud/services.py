@@ -110,7 +110,7 @@ def _candidates(
         .values_list("fingerprint_id", "shared")[: limit + settings.CLAIM_MAX_PHOTOS]
     )
     rows = PhotoFingerprint.objects.filter(pk__in=votes, error="").exclude(claim_ref=exclude_claim)
-    return sorted(rows, key=lambda row: -votes[row.pk])[:limit]
+    return sorted(rows, key=lambda row: (-votes[row.pk], row.pk))[:limit]
 
 
 def photo_index(
@@ -158,7 +158,7 @@ def photo_check(
 def photo_matches(
     *, query: fp.Fingerprint, subject: PhotoSubject, namespace: str = CLAIMS_NAMESPACE
 ) -> list[PhotoMatch]:
-    """The earlier photos (of other claims) that `query` reuses, best evidence first."""
+    """The earlier photos (of other claims) that `query` reuses, the likeliest source first."""
     matches = []
     for earlier in _candidates(
         namespace, fp.query_keys(query), subject.claim_ref, limit=settings.FRAUD_MAX_CANDIDATES

@@ -119,3 +119,15 @@ def test_unusual_encodings_get_a_correct_fingerprint(variant, original, earlier)
 def test_unreadable_photos_raise_a_clear_reason(data, reason):
     with pytest.raises(fp.UnreadablePhoto, match=reason):
         fp.fingerprint(data)
+
+
+@pytest.mark.parametrize("orientation", fp.ORIENTATIONS)
+def test_every_turn_of_a_photo_lines_up_exactly(orientation, original, earlier):
+    mirror, quarters = fp.ORIENTATIONS[orientation]
+    turned = original.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirror else original
+    for _ in range(quarters):
+        turned = turned.transpose(Image.Transpose.ROTATE_90)
+
+    match = fp.verify(fp.fingerprint(encoded(turned, "PNG")), earlier.payload)
+
+    assert match is not None and match.score > 0.95 and match.distance <= 4
