@@ -384,8 +384,10 @@ def _verify_local(
 
 
 def _scaling(thumb_shape: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
-    """Analysis-size pixels to thumbnail pixels."""
-    return np.diag([thumb_shape[1] / size[0], thumb_shape[0] / size[1], 1.0])
+    """Analysis-size pixels to thumbnail pixels (OpenCV counts from pixel centres, so a
+    shrink by s moves x to (x + 0.5) * s - 0.5)."""
+    sx, sy = thumb_shape[1] / size[0], thumb_shape[0] / size[1]
+    return np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]])
 
 
 def _overlap(matrix: np.ndarray, query_size, earlier_size) -> tuple[float, float]:
