@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 
 from fraud import fingerprint as fp
@@ -97,18 +97,25 @@ def _candidates(
     by_band: dict[int, list[int]] = {}
     for band, value in keys:
         by_band.setdefault(band, []).append(value)
-    condition = Q()
-    for band, values in by_band.items():
-        condition |= Q(band=band, value__in=values)
-    # Counted on the key index alone (a join here makes the planner scan every fingerprint);
-    # a few spare ids make up for the query's own claim's photos, removed afterwards.
-    votes = dict(
-        FingerprintKey.objects.filter(condition, namespace=namespace)
-        .values("fingerprint_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "fingerprint_id")
-        .values_list("fingerprint_id", "shared")[: limit + settings.CLAIM_MAX_PHOTOS]
+    # One equality lookup per band, each answered from the key index alone (it holds the
+    # fingerprint id), counted in the database. A few spare ids make up for the query's own
+    # claim's photos, removed afterwards.
+    table = FingerprintKey._meta.db_table
+    branches, params = [], []
+    for band, values in sorted(by_band.items()):
+        branches.append(  # the table name is the model's; every value is a parameter
+            f"SELECT fingerprint_id FROM {table} WHERE namespace = %s AND band = %s "  # noqa: S608
+            f"AND value IN ({', '.join(['%s'] * len(values))})"
+        )
+        params += [namespace, band, *values]
+    hits = " UNION ALL ".join(branches)
+    sql = (
+        f"SELECT fingerprint_id, COUNT(*) AS shared FROM ({hits}) hits "  # noqa: S608
+        "GROUP BY fingerprint_id ORDER BY shared DESC, fingerprint_id LIMIT %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit + settings.CLAIM_MAX_PHOTOS])
+        votes = dict(cursor.fetchall())
     rows = PhotoFingerprint.objects.filter(pk__in=votes, error="").exclude(claim_ref=exclude_claim)
     return sorted(rows, key=lambda row: (-votes[row.pk], row.pk))[:limit]
 

@@ -235,8 +235,10 @@ class Command(BaseCommand):
             )
 
     def _full_scan(self, namespace: str, query: fp.Fingerprint) -> None:
-        """The same candidate search with the index switched off: every key row is read."""
+        """The same candidate search with the index switched off: every key row is read, by
+        as many parallel workers as PostgreSQL gives a query by default."""
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
             cursor.execute("SET LOCAL enable_indexscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SET LOCAL enable_indexonlyscan = off")
