@@ -92,3 +92,12 @@ def test_the_bench_command_writes_the_contract_and_leaves_no_trace(tmp_path):
     assert lines["n_1.jpg"] == [] and lines["n_2.jpg"] == []
     assert {"distance", "score", "method", "transform"} <= set(lines["q_1_rot90.jpg"][0])
     assert not PhotoFingerprint.objects.exists() and not FingerprintKey.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scale_command_finds_every_planted_copy_and_leaves_no_trace(capsys):
+    call_command("fraud_bench", "--scale", "1000", "--brute-queries", "1")
+
+    out = capsys.readouterr().out
+    assert "found=20/20" in out and "BENCH fraud.scale photos=1000 " in out
+    assert not PhotoFingerprint.objects.exists() and not FingerprintKey.objects.exists()
