@@ -1,7 +1,8 @@
 import django_filters
-from drf_spectacular.utils import extend_schema
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,29 +16,44 @@ from claims.models import (
     RejectReason,
     ReviewerRejectReason,
 )
-from claims.photos import photos_check
+from claims.photos import photo_check
 from claims.selectors import claim_get_for_merchant, claims_for_merchant
 from claims.services import claim_submit
+from config.parsers import BoundedJSONParser
 from insurance.api.common import IDEMPOTENCY_HEADER, MerchantListView, actor, idempotent_post
+from insurance.api.filters import IdFilter, InstantFilter
 from insurance.api.schema import error_responses
-from insurance.api.serializers import money
+from insurance.api.serializers import AmountInput, JsonInput, TextInput
 
 REASON_LABELS = {**dict(RejectReason.choices), **dict(ReviewerRejectReason.choices)}
 
 
-class ClaimInput(serializers.Serializer):
+class ClaimJsonInput(JsonInput):
+    """A claim without photos, as JSON."""
+
     policy_id = serializers.IntegerField(min_value=1)
-    claimant_ref = serializers.CharField(max_length=100)
-    amount = money()
-    description = serializers.CharField(max_length=2000, required=False, default="")
-    device_id = serializers.CharField(max_length=100, required=False, default="")
-    address = serializers.CharField(max_length=300, required=False, default="")
-    # Evidence photos (multipart/form-data): JPEG, PNG, WebP or HEIC. Checked by
-    # claims.photos, which says precisely what is wrong with a bad one.
+    claimant_ref = TextInput(max_length=100)
+    amount = AmountInput()
+    description = TextInput(max_length=2000, required=False)
+    device_id = TextInput(max_length=100, required=False)
+    address = TextInput(max_length=300, required=False)
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class PhotoFile(serializers.FileField):
+    """One uploaded photo file (the schema's multipart `format: binary`)."""
+
+
+class ClaimInput(ClaimJsonInput):
+    """A claim with its evidence photos, as multipart/form-data."""
+
+    # JPEG, PNG, WebP or HEIC. Checked by claims.photos, which says precisely what is wrong
+    # with a bad one.
     photos = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        child=PhotoFile(allow_empty_file=True, use_url=False),
         required=False,
         default=list,
+        max_length=settings.CLAIM_MAX_PHOTOS,
     )
 
 
@@ -107,10 +123,10 @@ class ClaimDetailOutput(ClaimOutput):
 class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     product = django_filters.CharFilter(field_name="product__code")
-    policy_id = django_filters.NumberFilter()
+    policy_id = IdFilter()
     claimant_ref = django_filters.CharFilter()
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    submitted_after = InstantFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = InstantFilter(field_name="submitted_at", lookup_expr="lt")
 
     class Meta:
         model = Claim
@@ -127,7 +143,7 @@ class ClaimFilter(django_filters.FilterSet):
 class ClaimListView(MerchantListView):
     serializer_class = ClaimOutput
     filterset_class = ClaimFilter
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     def merchant_queryset(self, merchant):
         return claims_for_merchant(merchant=merchant)
@@ -144,7 +160,7 @@ class ClaimListView(MerchantListView):
         description="JSON, or multipart/form-data when photos are sent (field `photos`, "
         "repeated). Workers decide the claim within seconds: follow it with GET "
         "/api/v1/claims/{id} or the claim.decided and claim.paid webhooks.",
-        request={"multipart/form-data": ClaimInput, "application/json": ClaimInput},
+        request={"multipart/form-data": ClaimInput, "application/json": ClaimJsonInput},
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: ClaimDetailOutput, **error_responses(400, 401, 404, 409, 413, 415, 429)},
     )
@@ -152,7 +168,7 @@ class ClaimListView(MerchantListView):
         data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        photos = photos_check(fields.pop("photos"))
+        photos = [photo_check(upload) for upload in fields.pop("photos")]
 
         def run() -> Response:
             claim = claim_submit(

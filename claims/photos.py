@@ -40,22 +40,19 @@ class CheckedPhoto:
     sha256: str
 
 
-def _refuse(code: str, message: str, status: int, name: str) -> ApplicationError:
-    return ApplicationError(
-        code, message, status_code=status, fields={"photos": [f"{name}: {message}"]}
-    )
+def _refuse(code: str, message: str, name: str) -> ApplicationError:
+    return ApplicationError(code, message, fields={"photos": [f"{name}: {message}"]})
 
 
 def photo_check(upload: UploadedFile) -> CheckedPhoto:
     name = PurePath(upload.name or "photo").name
     if upload.size == 0:
-        raise _refuse("empty_file", "The file is empty.", 400, name)
+        raise _refuse("empty_file", "The file is empty.", name)
     if upload.size > settings.CLAIM_PHOTO_MAX_BYTES:
         raise _refuse(
             "photo_too_large",
             f"The file is {upload.size} bytes; a photo may be at most "
             f"{settings.CLAIM_PHOTO_MAX_BYTES}.",
-            413,
             name,
         )
     content = upload.read()
@@ -69,7 +66,6 @@ def photo_check(upload: UploadedFile) -> CheckedPhoto:
                 raise _refuse(
                     "unsupported_image_format",
                     f"{kind} images are not accepted; send JPEG, PNG, WebP or HEIC.",
-                    415,
                     name,
                 )
             if width * height > settings.CLAIM_PHOTO_MAX_PIXELS:
@@ -78,7 +74,6 @@ def photo_check(upload: UploadedFile) -> CheckedPhoto:
                     f"The image is {width}x{height}; at most "
                     f"{settings.CLAIM_PHOTO_MAX_PIXELS // 1_000_000} megapixels are "
                     "accepted.",
-                    413,
                     name,
                 )
             # Decode the whole image (at reduced scale where the format allows) so that a
@@ -91,20 +86,18 @@ def photo_check(upload: UploadedFile) -> CheckedPhoto:
         raise _refuse(
             "image_dimensions_too_large",
             "The image declares more pixels than any photo has (a decompression bomb).",
-            413,
             name,
         ) from None
     except UnidentifiedImageError:
-        raise _refuse("not_an_image", "The file is not an image.", 415, name) from None
+        raise _refuse("not_an_image", "The file is not an image.", name) from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise _refuse("corrupt_image", f"The image cannot be read ({error}).", 400, name) from None
+        raise _refuse("corrupt_image", f"The image cannot be read ({error}).", name) from None
     content_type, extensions = FORMATS[kind]
     extension = PurePath(name).suffix.lower()
     if extension and extension not in extensions:
         raise _refuse(
             "extension_mismatch",
             f"The file is named {extension} but holds a {kind} image.",
-            415,
             name,
         )
     return CheckedPhoto(
@@ -116,13 +109,3 @@ def photo_check(upload: UploadedFile) -> CheckedPhoto:
         height=height,
         sha256=hashlib.sha256(content).hexdigest(),
     )
-
-
-def photos_check(uploads: list[UploadedFile]) -> list[CheckedPhoto]:
-    if len(uploads) > settings.CLAIM_MAX_PHOTOS:
-        raise ApplicationError(
-            "too_many_photos",
-            f"A claim takes at most {settings.CLAIM_MAX_PHOTOS} photos.",
-            fields={"photos": [f"{len(uploads)} photos sent."]},
-        )
-    return [photo_check(upload) for upload in uploads]

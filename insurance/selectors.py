@@ -60,6 +60,10 @@ def product_offers_forget() -> None:
         _offers.clear()
 
 
+def product_codes_on_sale() -> list[str]:
+    return list(Product.objects.filter(active=True).order_by("code").values_list("code", flat=True))
+
+
 def product_offer_for(*, merchant: Merchant, code: str) -> ProductOffer:
     with _offers_lock:
         offer = _offers.get((merchant.pk, code))
@@ -204,7 +208,8 @@ def webhook_endpoints_subscribed(*, merchant_id: int, event_type: str) -> list[W
 
 
 def webhook_endpoints_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(merchant=merchant).order_by("-created_at")
+    """The endpoints in use; a deleted one is kept (its deliveries stay in the log) but gone."""
+    return WebhookEndpoint.objects.filter(merchant=merchant, active=True).order_by("-created_at")
 
 
 def webhook_deliveries_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookDelivery]:

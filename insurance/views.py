@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFoundError
 from config.streaming import csv_response
 from insurance.forms import ApiKeyForm, PeriodForm, PolicyFilterForm, WebhookEndpointForm
 from insurance.selectors import (
@@ -247,12 +247,10 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
 @merchant_required
 @require_POST
 def endpoint_disable(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = (
-        webhook_endpoints_for_merchant(merchant=request.merchant).filter(pk=endpoint_id).first()
-    )
-    if endpoint is None:
-        raise Http404
-    webhook_endpoint_disable(endpoint=endpoint)
+    try:
+        webhook_endpoint_disable(merchant=request.merchant, endpoint_id=endpoint_id)
+    except NotFoundError:
+        raise Http404 from None
     messages.success(request, _("Endpoint disabled."))
     return redirect("merchant:developer")
 

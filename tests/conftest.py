@@ -57,9 +57,11 @@ def _default_products_in_transactional_tests(request):
 
 
 @pytest.fixture(scope="session")
-def openapi() -> OpenAPI:
-    """The OpenAPI document the platform serves at /api/schema/."""
-    return OpenAPI.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+def openapi(django_db_setup, django_db_blocker) -> OpenAPI:
+    """The OpenAPI document the platform serves at /api/schema/ (it reads the products on
+    sale from the test database)."""
+    with django_db_blocker.unblock():
+        return OpenAPI.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 
 
 class _RequestForResponseChecks(DjangoOpenAPIRequest):

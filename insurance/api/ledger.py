@@ -4,6 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from insurance.api.common import refuse_empty_parameters
 from insurance.api.schema import error_responses
 from insurance.models import Account
 from insurance.selectors import ledger_balances, product_offer_for
@@ -19,14 +20,27 @@ BalancesOutput = inline_serializer(
 )
 
 
+class ProductQuery(serializers.Serializer):
+    product = serializers.SlugField(max_length=50, required=False)
+
+
 class LedgerBalanceView(APIView):
     @extend_schema(
         summary="The merchant's balances per ledger account (debits minus credits)",
-        parameters=[OpenApiParameter("product", str, description="only this product")],
-        responses={200: BalancesOutput, **error_responses(400, 401)},
+        parameters=[
+            OpenApiParameter(
+                "product",
+                {"type": "string", "maxLength": 50, "pattern": "^[-a-zA-Z0-9_]+$"},
+                description="only this product",
+            )
+        ],
+        responses={200: BalancesOutput, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        code = request.query_params.get("product")
+        refuse_empty_parameters(request, {"product"})
+        query = ProductQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        code = query.validated_data.get("product")
         merchant = request.user.merchant
         product = product_offer_for(merchant=merchant, code=code).product if code else None
         balances = ledger_balances(merchant=merchant, product=product)

@@ -13,8 +13,15 @@ from insurance.api.common import (
     actor,
     idempotent_post,
 )
+from insurance.api.filters import InstantFilter
 from insurance.api.schema import error_responses
-from insurance.api.serializers import BindInput, PolicyDetailOutput, PolicyOutput
+from insurance.api.serializers import (
+    BIND_REQUEST_SCHEMA,
+    BindInput,
+    JsonInput,
+    PolicyDetailOutput,
+    PolicyOutput,
+)
 from insurance.models import Policy, PolicyStatus
 from insurance.selectors import policies_for_merchant, policy_get_for_merchant
 from insurance.services.policies import policies_issue_batch, policy_bind, policy_cancel
@@ -25,8 +32,8 @@ class PolicyFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PolicyStatus.choices)
     order_ref = django_filters.CharFilter()
     buyer_ref = django_filters.CharFilter()
-    issued_after = django_filters.IsoDateTimeFilter(field_name="issued_at", lookup_expr="gte")
-    issued_before = django_filters.IsoDateTimeFilter(field_name="issued_at", lookup_expr="lt")
+    issued_after = InstantFilter(field_name="issued_at", lookup_expr="gte")
+    issued_before = InstantFilter(field_name="issued_at", lookup_expr="lt")
 
     class Meta:
         model = Policy
@@ -49,9 +56,9 @@ class PolicyListView(MerchantListView):
 
     @extend_schema(
         summary="Issue a policy for an order: bind a quote, or price and issue at once",
-        request=BindInput,
+        request=BIND_REQUEST_SCHEMA,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: PolicyOutput, **error_responses(400, 401, 404, 409, 413, 415, 429)},
+        responses={201: PolicyOutput, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
     )
     def post(self, request: Request) -> Response:
         data = BindInput(data=request.data)
@@ -68,8 +75,20 @@ class PolicyListView(MerchantListView):
         return idempotent_post(request, run)
 
 
-class BatchInput(serializers.Serializer):
+class BatchInput(JsonInput):
     items = BindInput(many=True, allow_empty=False)
+
+
+BATCH_REQUEST_SCHEMA = inline_serializer(
+    "Batch",
+    {
+        "items": serializers.ListField(
+            child=BIND_REQUEST_SCHEMA,
+            min_length=1,
+            max_length=settings.POLICY_BATCH_MAX_ITEMS,
+        )
+    },
+)
 
 
 class PolicyBatchView(APIView):
@@ -77,11 +96,11 @@ class PolicyBatchView(APIView):
         summary="Issue the policies of a whole cart: all of them, or none",
         description="One transaction. When any item cannot be issued, nothing is issued and "
         "the error's fields.items reports each item: status ok, or its error.",
-        request=BatchInput,
+        request=BATCH_REQUEST_SCHEMA,
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: inline_serializer("BatchOutput", {"policies": PolicyOutput(many=True)}),
-            **error_responses(400, 401, 404, 409, 413, 415, 429),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
         },
     )
     def post(self, request: Request) -> Response:

@@ -16,7 +16,7 @@ class QuoteListView(APIView):
         summary="Price cover and hold the price",
         request=CoverInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: QuoteOutput, **error_responses(400, 401, 409, 413, 415, 429)},
+        responses={201: QuoteOutput, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
     )
     def post(self, request: Request) -> Response:
         data = CoverInput(data=request.data)

@@ -1,9 +1,10 @@
 """Order events from checkout systems, and what they do to the order's policies."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
@@ -41,6 +42,21 @@ def _note(policy: Policy, actor: str, reason: str) -> None:
     )
 
 
+# A clock a little off from ours is tolerated.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _check_event_time(occurred_at: datetime, *, earliest: datetime) -> None:
+    """An order event happens after its policies were issued (at checkout) and not later than
+    now: anything else would start or end cover at a time that never was."""
+    if not earliest - CLOCK_SKEW <= occurred_at <= timezone.now() + CLOCK_SKEW:
+        raise ApplicationError(
+            "event_time_out_of_range",
+            "occurred_at must be between the order's checkout and now.",
+            fields={"occurred_at": [f"Not before {earliest.isoformat()} nor in the future."]},
+        )
+
+
 def order_event_record(
     *,
     merchant: Merchant,
@@ -52,7 +68,7 @@ def order_event_record(
 ) -> OrderEventResult:
     if kind == OrderEventKind.RETURN_SHIPPED and not tracking_number:
         raise ApplicationError(
-            "validation_error",
+            "missing_input",
             "A shipped return needs its tracking number.",
             fields={"tracking_number": ["Required for return_shipped."]},
         )
@@ -66,6 +82,7 @@ def order_event_record(
         )
         if not policies:
             raise NotFoundError("order_not_found", f"No policy covers order {order_ref!r}.")
+        _check_event_time(occurred_at, earliest=min(policy.issued_at for policy in policies))
         event = OrderEvent.objects.create(
             merchant=merchant,
             order_ref=order_ref,

@@ -119,7 +119,7 @@ def _rating_inputs(
     exposure_amount = getattr(request, exposure_field)
     if exposure_amount is None:
         raise _field_error(
-            "validation_error", exposure_field, f"{exposure_field} is required for {product.code}."
+            "missing_input", exposure_field, f"{exposure_field} is required for {product.code}."
         )
     if exposure_amount <= 0 or exposure_amount > terms.max_exposure:
         raise _field_error(
@@ -129,7 +129,7 @@ def _rating_inputs(
         )
     if product.exposure == Exposure.ORDER_VALUE and not request.buyer_ref:
         raise _field_error(
-            "validation_error", "buyer_ref", "buyer_ref is required: the buyer is the one insured."
+            "missing_input", "buyer_ref", "buyer_ref is required: the buyer is the one insured."
         )
     used = {spec["input"] for spec in terms.rating_factors}
     values: dict = {"category": request.category}
@@ -353,12 +353,11 @@ def policy_bind(*, merchant: Merchant, bind: BindRequest, actor: str) -> Policy:
 class BatchRejected(ApplicationError):
     """A cart batch with at least one item that cannot be issued: nothing was issued."""
 
-    def __init__(self, items: list[dict], status_code: int) -> None:
+    def __init__(self, items: list[dict]) -> None:
         failed = sum(item["status"] == "error" for item in items)
         super().__init__(
             "batch_rejected",
             f"{failed} of {len(items)} items cannot be issued; none were issued.",
-            status_code=status_code,
             fields={"items": items},
         )
 
@@ -405,7 +404,7 @@ def policies_issue_batch(
                 }
                 for i in range(len(binds))
             ]
-            raise BatchRejected(items, status_code=errors[min(errors)].status_code)
+            raise BatchRejected(items)
         return _store_issued(merchant, [policies[i] for i in range(len(binds))], actor)
 
 

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,7 +55,13 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 def _check_url(url: str) -> None:
     parts = urlsplit(url)
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        valid = False
+    else:
+        valid = bool(parts.hostname)
+    if not valid:
         raise ApplicationError(
             "invalid_webhook_url",
             "The URL must be http(s)://host/...",
@@ -96,8 +104,12 @@ def webhook_endpoint_create(
     )
 
 
-def webhook_endpoint_disable(*, endpoint: WebhookEndpoint) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+def webhook_endpoint_disable(*, merchant: Merchant, endpoint_id: int) -> None:
+    """Stop sending to an endpoint. The row stays for its delivery log; disabling it again
+    changes nothing, so a repeated DELETE succeeds as the first did."""
+    found = WebhookEndpoint.objects.filter(merchant=merchant, pk=endpoint_id).update(active=False)
+    if not found:
+        raise NotFoundError("endpoint_not_found", f"Webhook endpoint {endpoint_id} was not found.")
 
 
 def webhook_events_emit(*, merchant_id: int, event_type: str, payloads: list[dict]) -> int:

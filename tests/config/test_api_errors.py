@@ -78,3 +78,24 @@ def test_an_oversize_body_is_refused_with_413_before_it_is_read(api):
     response = api.post("/api/v1/policies", data=body, content_type="application/json")
 
     assert_error(response, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize(
+    ("depth", "headers"),
+    [(990, {}), (600, {"HTTP_IDEMPOTENCY_KEY": "deep-1"}), (21, {})],
+    ids=["990 deep", "600 deep with a key", "just too deep"],
+)
+def test_json_nested_too_deep_is_refused_before_anything_walks_it(api, depth, headers):
+    body = '{"product": ' + "[" * depth + "]" * depth + "}"
+
+    response = api.post("/api/v1/quotes", data=body, content_type="application/json", **headers)
+
+    assert_error(response, 400, "malformed_request")
+
+
+def test_brackets_inside_strings_are_text_not_nesting(api):
+    body = {**POLICY_BODY, "buyer_ref": "[" * 50 + "{" * 45}
+
+    response = api.post("/api/v1/policies", body, format="json")
+
+    assert response.status_code == 201, response.content

@@ -42,14 +42,14 @@ def test_one_bad_item_rejects_the_whole_cart_and_reports_each_item(api):
         "/api/v1/policies/batch",
         cart(
             {**SHIPPING, "order_ref": "CART-3"},
-            {**PRODUCE, "order_ref": "CART-3", "order_value": "-1.00"},
+            {**PRODUCE, "order_ref": "CART-3", "order_value": "0.00"},
             {**PRODUCE, "order_ref": "TAKEN"},
             {**PRODUCE, "order_ref": "CART-4", "product": "pet_insurance"},
         ),
         format="json",
     )
 
-    error = error_of(response, 400)
+    error = error_of(response, 422)
     assert error["code"] == "batch_rejected"
     assert [
         (item["index"], item["status"], item.get("code")) for item in error["fields"]["items"]
@@ -69,7 +69,7 @@ def test_the_same_order_and_product_twice_in_one_cart_is_refused(api):
         format="json",
     )
 
-    items = error_of(response, 409)["fields"]["items"]
+    items = error_of(response, 422)["fields"]["items"]
     assert [item["status"] for item in items] == ["ok", "error"]
     assert items[1]["code"] == "policy_already_issued"
     assert not Policy.objects.exists()

@@ -59,7 +59,7 @@ def test_a_failed_request_keeps_nothing_so_the_key_can_be_retried(api):
     )
     fixed = post(api, "/api/v1/policies", {**PRODUCE, "order_ref": "IDEM-4"}, "key-3")
 
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert fixed.status_code == 201
     assert "Idempotent-Replayed" not in fixed
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ConflictError
-from insurance.models import POLICY_TRANSITIONS, Policy, PolicyEvent, PolicyStatus
+from insurance.models import POLICY_TRANSITIONS, OrderEvent, Policy, PolicyEvent, PolicyStatus
 from insurance.services.policies import policies_expire, policy_transition
 from outbox.models import OutboxTask
 from tests.factories import PolicyFactory
@@ -63,13 +63,14 @@ def test_a_stale_transition_is_a_conflict_and_writes_nothing():
 def test_delivery_starts_cover_and_completion_ends_it_and_earns_the_premium(api):
     policy = issue(api, "LC-1", PRODUCE)
 
-    delivered = event(api, "LC-1", "delivered", occurred_at="2026-11-20T10:00:00+08:00")
+    moment = timezone.localtime().replace(microsecond=0).isoformat()
+    delivered = event(api, "LC-1", "delivered", occurred_at=moment)
     completed = event(api, "LC-1", "completed")
 
     assert delivered.status_code == completed.status_code == 201
     detail = api.get(f"/api/v1/policies/{policy['id']}").json()
     assert detail["status"] == "completed"
-    assert detail["delivered_at"].startswith("2026-11-20T10:00:00")
+    assert detail["delivered_at"] == moment
     assert [e["reason"] for e in detail["events"]] == [
         "issued",
         "order delivered: cover starts",
@@ -147,24 +148,27 @@ def test_a_shipped_return_needs_its_tracking_number(api):
 
     response = event(api, "RET-2", "return_shipped")
 
-    assert "tracking_number" in error_of(response, 400)["fields"]
+    error = error_of(response, 422)
+    assert (error["code"], list(error["fields"])) == ("missing_input", ["tracking_number"])
     assert not OutboxTask.objects.exists()
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "status"),
     [
-        ({"kind": "teleported"}, "kind"),
-        ({"kind": "delivered", "occurred_at": "yesterday"}, "occurred_at"),
-        ({"kind": "delivered", "occurred_at": "2099-01-01T00:00:00Z"}, "occurred_at"),
+        ({"kind": "teleported"}, "kind", 400),
+        ({"kind": "delivered", "occurred_at": "yesterday"}, "occurred_at", 400),
+        ({"kind": "delivered", "occurred_at": "2099-01-01T00:00:00Z"}, "occurred_at", 422),
+        ({"kind": "delivered", "occurred_at": "0584-03-05T00:16:03Z"}, "occurred_at", 422),
     ],
 )
-def test_bad_order_events_are_refused(api, body, field):
+def test_bad_order_events_are_refused(api, body, field, status):
     issue(api, "EV-1", PRODUCE)
 
     response = api.post("/api/v1/orders/EV-1/events", body, format="json")
 
-    assert field in error_of(response, 400)["fields"]
+    assert field in error_of(response, status)["fields"]
+    assert not OrderEvent.objects.exists()
 
 
 def test_an_order_without_policies_is_a_404(api):

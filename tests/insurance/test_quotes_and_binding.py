@@ -157,40 +157,40 @@ def test_a_product_switched_off_for_a_merchant_is_refused(api, merchant):
 
     response = api.post("/api/v1/quotes", DEPOSIT, format="json")
 
-    assert error_of(response, 400)["code"] == "product_not_available"
+    assert error_of(response, 403)["code"] == "product_not_available"
 
 
 @pytest.mark.parametrize(
     ("body", "status", "code", "field"),
     [
-        ({**PRODUCE, "product": "pet_insurance"}, 400, "unknown_product", "product"),
-        ({**PRODUCE, "order_value": "-5.00"}, 400, "amount_out_of_range", "order_value"),
-        ({**PRODUCE, "order_value": "0"}, 400, "amount_out_of_range", "order_value"),
-        ({**PRODUCE, "order_value": "99999999.00"}, 400, "amount_out_of_range", "order_value"),
+        ({**PRODUCE, "product": "pet_insurance"}, 404, "unknown_product", "product"),
+        ({**PRODUCE, "order_value": "-5.00"}, 400, "validation_error", "order_value"),
+        ({**PRODUCE, "order_value": "0"}, 422, "amount_out_of_range", "order_value"),
+        ({**PRODUCE, "order_value": "99999999.00"}, 422, "amount_out_of_range", "order_value"),
         ({**PRODUCE, "order_value": "1e30"}, 400, "validation_error", "order_value"),
         ({**PRODUCE, "order_value": "12.345"}, 400, "validation_error", "order_value"),
         ({**PRODUCE, "order_value": "NaN"}, 400, "validation_error", "order_value"),
         ({**PRODUCE, "order_value": ["1"]}, 400, "validation_error", "order_value"),
         ({**PRODUCE, "order_value": None}, 400, "validation_error", "order_value"),
-        ({**PRODUCE, "currency": "USD"}, 400, "currency_mismatch", "currency"),
+        ({**PRODUCE, "currency": "USD"}, 422, "currency_mismatch", "currency"),
         ({**PRODUCE, "currency": "XXX"}, 400, "validation_error", "currency"),
         ({**PRODUCE, "transit_days": "soon"}, 400, "validation_error", "transit_days"),
         ({**PRODUCE, "transit_days": -1}, 400, "validation_error", "transit_days"),
-        ({**PRODUCE, "buyer_ref": ""}, 400, "validation_error", "buyer_ref"),
+        ({**PRODUCE, "buyer_ref": ""}, 422, "missing_input", "buyer_ref"),
         (
             {k: v for k, v in PRODUCE.items() if k != "order_value"},
-            400,
-            "validation_error",
+            422,
+            "missing_input",
             "order_value",
         ),
-        ({**SHIPPING, "buyer_region": "Shanghai"}, 400, "invalid_region", "buyer_region"),
+        ({**SHIPPING, "buyer_region": "Shanghai"}, 422, "invalid_region", "buyer_region"),
         (
             {k: v for k, v in SHIPPING.items() if k != "buyer_region"},
-            400,
+            422,
             "invalid_region",
             "buyer_region",
         ),
-        ({**DEPOSIT, "term_months": 7}, 400, "invalid_term", "term_months"),
+        ({**DEPOSIT, "term_months": 7}, 422, "invalid_term", "term_months"),
         ({**PRODUCE, "category": "rotten stuff!"}, 400, "validation_error", "category"),
     ],
 )
