@@ -281,8 +281,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
-# Requests per minute for an API key that has no limit of its own.
-API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=60_000)
+# Requests per minute for an API key that has no limit of its own (100 a second; a busy
+# merchant's key gets its own limit: create_api_key --rate-limit, or the admin).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6_000)
+if "API_RATE_LIMIT" in env.ENVIRON:
+    # An earlier README named this variable; nothing read it. Say so instead of ignoring it.
+    raise ImproperlyConfigured(
+        "API_RATE_LIMIT is not read: set API_RATE_LIMIT_PER_MINUTE (requests per minute per "
+        "API key, a number) instead."
+    )
 POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
 # How long a process keeps product terms and webhook endpoints before reading them again.
 PRODUCT_CACHE_SECONDS = env.float("PRODUCT_CACHE_SECONDS", default=5.0)

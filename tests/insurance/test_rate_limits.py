@@ -21,3 +21,14 @@ def test_a_key_over_its_limit_gets_429_with_retry_after_and_others_are_unaffecte
     assert error_of(refused, 429)["code"] == "rate_limited"
     assert 1 <= int(refused["Retry-After"]) <= 61
     assert client.get("/api/v1/policies").status_code == 200
+
+
+def test_a_key_without_a_limit_of_its_own_gets_api_rate_limit_per_minute(merchant, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 2
+    _, raw = api_key_create(merchant=merchant, name="default limit")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    statuses = [client.get("/api/v1/policies").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
