@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestIdHeaderMiddleware",
     "django_guid.middleware.guid_middleware",
     "config.middleware.RequestLogMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
@@ -340,6 +341,8 @@ SPECTACULAR_SETTINGS = {
 # --- Request ids and logs ---------------------------------------------------------------------
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
+    # Not only UUIDs: a client's own short token (1-64 of A-Z a-z 0-9 . _ -) is kept, anything
+    # else is dropped before django-guid reads it (config.middleware.RequestIdHeaderMiddleware).
     "VALIDATE_GUID": False,
     "RETURN_HEADER": True,
     # Carries the request id of the web request into the Celery tasks it queues.
