@@ -299,6 +299,9 @@ IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 # Claim evidence photos.
 CLAIM_PHOTO_MAX_BYTES = env.int("CLAIM_PHOTO_MAX_BYTES", default=15 * 1_048_576)
 CLAIM_PHOTO_MAX_PIXELS = env.int("CLAIM_PHOTO_MAX_PIXELS", default=40_000_000)
+# A header may declare at most this many pixels per byte of the file (claims.photos): a tiny
+# file claiming a huge image is refused before it is decoded.
+CLAIM_PHOTO_MAX_PIXELS_PER_BYTE = env.int("CLAIM_PHOTO_MAX_PIXELS_PER_BYTE", default=5_000)
 CLAIM_MAX_PHOTOS = env.int("CLAIM_MAX_PHOTOS", default=6)
 # Fraud checks: how many index candidates a photo is verified against, at most.
 FRAUD_MAX_CANDIDATES = env.int("FRAUD_MAX_CANDIDATES", default=8)
