@@ -61,6 +61,13 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many proxies (load balancer, nginx) stand in front of the web server. 0: the client is
+# REMOTE_ADDR and X-Forwarded-For is not read (anyone can write it). N: the client is the N-th
+# address from the right of X-Forwarded-For (config.clients). Counted requests (API bad-key
+# throttle, login lockout) go by this address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} is below 0.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -278,7 +285,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["insurance.authentication.ApiKeyRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "insurance.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -291,6 +298,8 @@ if "API_RATE_LIMIT" in env.ENVIRON:
         "API_RATE_LIMIT is not read: set API_RATE_LIMIT_PER_MINUTE (requests per minute per "
         "API key, a number) instead."
     )
+# Requests with a bad or malformed API key, per client address per minute; more get 429.
+API_BAD_KEY_LIMIT_PER_MINUTE = env.int("API_BAD_KEY_LIMIT_PER_MINUTE", default=60)
 POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
 # How long a process keeps product terms and webhook endpoints before reading them again.
 PRODUCT_CACHE_SECONDS = env.float("PRODUCT_CACHE_SECONDS", default=5.0)

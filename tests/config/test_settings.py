@@ -37,6 +37,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ("ENVIRONMENT", "prod", "ENVIRONMENT='prod' is not known"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml'"),
         # The old README named a variable nothing read; setting it must not be silently ignored.
+        ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT=-1 is below 0"),
         ("API_RATE_LIMIT", "6000/min", "API_RATE_LIMIT is not read: set API_RATE_LIMIT_PER_MINUTE"),
     ],
 )
