@@ -38,6 +38,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml'"),
         # The old README named a variable nothing read; setting it must not be silently ignored.
         ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT=-1 is below 0"),
+        ("LOGIN_LOCKOUT_MINUTES", "0", "LOGIN_LOCKOUT_MINUTES=0 must be 1 or more"),
         ("API_RATE_LIMIT", "6000/min", "API_RATE_LIMIT is not read: set API_RATE_LIMIT_PER_MINUTE"),
     ],
 )
