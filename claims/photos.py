@@ -44,6 +44,33 @@ def _refuse(code: str, message: str, name: str) -> ApplicationError:
     return ApplicationError(code, message, fields={"photos": [f"{name}: {message}"]})
 
 
+def _check_declared_size(width: int, height: int, *, size: int, name: str) -> None:
+    """The size the header declares, checked before a pixel is decoded (Image.open reads only
+    the header): within the pixel budget, and plausible for the file's length.
+
+    A decoder makes an image of the declared size whatever the file holds: a 630-byte JPEG
+    whose header says 6000x6000 decodes to 108 MB of pixels (the decoder fills what is
+    missing). No photo is that small for its size: phone photos carry 2-20 pixels a byte, and
+    the most compressible photo there is, one flat colour without noise, about 60 as JPEG, 600
+    as WebP and 1,500 as HEIC; CLAIM_PHOTO_MAX_PIXELS_PER_BYTE (5,000) stays far above them.
+    """
+    pixels = width * height
+    if pixels > settings.CLAIM_PHOTO_MAX_PIXELS:
+        raise _refuse(
+            "image_dimensions_too_large",
+            f"The image is {width}x{height}; at most "
+            f"{settings.CLAIM_PHOTO_MAX_PIXELS // 1_000_000} megapixels are accepted.",
+            name,
+        )
+    if pixels > size * settings.CLAIM_PHOTO_MAX_PIXELS_PER_BYTE:
+        raise _refuse(
+            "image_dimensions_implausible",
+            f"The image declares {width}x{height} pixels in only {size} bytes; no photo of that "
+            "size is so small.",
+            name,
+        )
+
+
 def photo_check(upload: UploadedFile) -> CheckedPhoto:
     name = PurePath(upload.name or "photo").name
     if upload.size == 0:
@@ -68,14 +95,7 @@ def photo_check(upload: UploadedFile) -> CheckedPhoto:
                     f"{kind} images are not accepted; send JPEG, PNG, WebP or HEIC.",
                     name,
                 )
-            if width * height > settings.CLAIM_PHOTO_MAX_PIXELS:
-                raise _refuse(
-                    "image_dimensions_too_large",
-                    f"The image is {width}x{height}; at most "
-                    f"{settings.CLAIM_PHOTO_MAX_PIXELS // 1_000_000} megapixels are "
-                    "accepted.",
-                    name,
-                )
+            _check_declared_size(width, height, size=upload.size, name=name)
             # Decode the whole image (at reduced scale where the format allows) so that a
             # truncated or corrupt file is caught here, not in a worker later.
             image.draft("RGB", (512, 512))

@@ -95,6 +95,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ("not_an_image", 422, "A photo file is not an image."),
         ("unsupported_image_format", 422, "A photo is not JPEG, PNG, WebP or HEIC."),
         ("extension_mismatch", 422, "A photo's file name says another format than its content."),
+        ("image_dimensions_implausible", 422, "A photo declares more pixels than its bytes hold."),
         ("corrupt_image", 422, "A photo is truncated or damaged."),
         (
             "invalid_webhook_url",

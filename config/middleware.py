@@ -1,6 +1,8 @@
-"""Middleware that every request passes: a log line per request, the API's body size limit."""
+"""Middleware that every request passes: a safe request id, a log line per request, the API's
+body size limit."""
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -10,6 +12,39 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from config.errors import error_body
 
 logger = logging.getLogger("request")
+
+# A client's own request id is kept when it is a short token; django-guid echoes it in the
+# response and puts it on every log line of the request and of the tasks it queues.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_REQUEST_ID_META = "HTTP_" + settings.DJANGO_GUID["GUID_HEADER_NAME"].upper().replace("-", "_")
+
+
+class RequestIdHeaderMiddleware:
+    """Drop an X-Request-ID that is not a short token, before django-guid reads it.
+
+    django-guid then makes a fresh id, as for a request that sent none, so a long or hostile
+    value (markup, control characters, 5,000 characters) is never echoed or logged. Runs just
+    before django_guid's middleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sent = request.META.get(_REQUEST_ID_META)
+        refused = sent is not None and not REQUEST_ID_PATTERN.fullmatch(sent)
+        if refused:
+            del request.META[_REQUEST_ID_META]
+            request.__dict__.pop("headers", None)  # built from META on first use
+        response = self.get_response(request)
+        if refused:
+            # Logged here, once django-guid has set the fresh id this line carries.
+            logger.warning(
+                "X-Request-ID refused (%d characters, not 1-64 of A-Z a-z 0-9 . _ -); "
+                "a fresh id was used",
+                len(sent),
+            )
+        return response
 
 
 class ApiBodyLimitMiddleware:

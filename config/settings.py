@@ -6,6 +6,7 @@ CELERY_BROKER_URL (Redis). A bad value stops the process at start with a message
 """
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,6 +62,13 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many proxies (load balancer, nginx) stand in front of the web server. 0: the client is
+# REMOTE_ADDR and X-Forwarded-For is not read (anyone can write it). N: the client is the N-th
+# address from the right of X-Forwarded-For (config.clients). Counted requests (API bad-key
+# throttle, login lockout) go by this address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} is below 0.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -83,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestIdHeaderMiddleware",
     "django_guid.middleware.guid_middleware",
     "config.middleware.RequestLogMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
@@ -96,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out login into the lockout page (config.login_lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -227,6 +239,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "config.login_lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Web logins lock out after failures (django-axes, config.login_lockout): per username from one
+# address, and per address whatever the usernames, for a cool-off period.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+for _name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_ADDRESS", "LOGIN_LOCKOUT_MINUTES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be 1 or more.")
+AXES_HANDLER = "config.login_lockout.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# The cool-off runs from the failure that locked the door; tries while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # a good login forgets that username's typos from that address
+AXES_LOCKOUT_CALLABLE = "config.login_lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.clients.client_ip"
+# Failures are kept (and cleaned after the cool-off); successful logins are not logged by axes.
+AXES_DISABLE_ACCESS_LOG = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -281,8 +318,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
-# Requests per minute for an API key that has no limit of its own.
-API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=60_000)
+# Requests per minute for an API key that has no limit of its own (100 a second; a busy
+# merchant's key gets its own limit: create_api_key --rate-limit, or the admin).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6_000)
+if "API_RATE_LIMIT" in env.ENVIRON:
+    # An earlier README named this variable; nothing read it. Say so instead of ignoring it.
+    raise ImproperlyConfigured(
+        "API_RATE_LIMIT is not read: set API_RATE_LIMIT_PER_MINUTE (requests per minute per "
+        "API key, a number) instead."
+    )
+# Requests with a bad or malformed API key, per client address per minute; more get 429.
+API_BAD_KEY_LIMIT_PER_MINUTE = env.int("API_BAD_KEY_LIMIT_PER_MINUTE", default=60)
 POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
 # How long a process keeps product terms and webhook endpoints before reading them again.
 PRODUCT_CACHE_SECONDS = env.float("PRODUCT_CACHE_SECONDS", default=5.0)
@@ -291,6 +337,9 @@ IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 # Claim evidence photos.
 CLAIM_PHOTO_MAX_BYTES = env.int("CLAIM_PHOTO_MAX_BYTES", default=15 * 1_048_576)
 CLAIM_PHOTO_MAX_PIXELS = env.int("CLAIM_PHOTO_MAX_PIXELS", default=40_000_000)
+# A header may declare at most this many pixels per byte of the file (claims.photos): a tiny
+# file claiming a huge image is refused before it is decoded.
+CLAIM_PHOTO_MAX_PIXELS_PER_BYTE = env.int("CLAIM_PHOTO_MAX_PIXELS_PER_BYTE", default=5_000)
 CLAIM_MAX_PHOTOS = env.int("CLAIM_MAX_PHOTOS", default=6)
 # Fraud checks: how many index candidates a photo is verified against, at most.
 FRAUD_MAX_CANDIDATES = env.int("FRAUD_MAX_CANDIDATES", default=8)
@@ -340,6 +389,8 @@ SPECTACULAR_SETTINGS = {
 # --- Request ids and logs ---------------------------------------------------------------------
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
+    # Not only UUIDs: a client's own short token (1-64 of A-Z a-z 0-9 . _ -) is kept, anything
+    # else is dropped before django-guid reads it (config.middleware.RequestIdHeaderMiddleware).
     "VALIDATE_GUID": False,
     "RETURN_HEADER": True,
     # Carries the request id of the web request into the Celery tasks it queues.
@@ -377,6 +428,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
         "django_guid": {"level": "WARNING"},
+        # django-axes: lockouts and failed logins are warnings; its info lines are chatter.
+        "axes": {"level": "WARNING"},
         # Every request already has its line (config.middleware.RequestLogMiddleware); Django's
         # own warning per 4xx would repeat it.
         "django.request": {"level": "ERROR"},

@@ -4,6 +4,7 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
+from typing import NoReturn
 
 import redis
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
+from config.clients import client_ip
 from insurance.models import ApiKey, Merchant
 from insurance.selectors import api_key_active_by_hash
 from insurance.services.api_keys import api_key_hash, api_key_touch
@@ -47,6 +49,32 @@ def _count(key: str, *, ttl: int) -> int:
         return 0
 
 
+def _window(seconds: int) -> tuple[int, float]:
+    """The current fixed window's number and the seconds until the next one starts."""
+    now = time.time()
+    window = int(now // seconds)
+    return window, (window + 1) * seconds - now
+
+
+BAD_KEY_WINDOW_SECONDS = 60
+
+
+def _refuse_bad_key(request: Request, message: str) -> NoReturn:
+    """Refuse a request with a bad or malformed key: 401, or 429 once its address has sent
+    more than API_BAD_KEY_LIMIT_PER_MINUTE of them this minute.
+
+    Counted per client address (config.clients.client_ip) in the shared cache, one round trip
+    and only for refused requests; a good key from the same address is never held back.
+    """
+    window, retry_after = _window(BAD_KEY_WINDOW_SECONDS)
+    key = cache.make_and_validate_key(f"throttle:bad-key:{client_ip(request)}:{window}")
+    if _count(key, ttl=BAD_KEY_WINDOW_SECONDS * 2) > settings.API_BAD_KEY_LIMIT_PER_MINUTE:
+        raise exceptions.Throttled(
+            wait=retry_after, detail="Too many requests with a bad API key from this address."
+        )
+    raise exceptions.AuthenticationFailed(message)
+
+
 @dataclass(frozen=True)
 class MerchantClient:
     """request.user for API calls: the merchant a key belongs to."""
@@ -64,10 +92,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         keyword, _, raw_key = header.partition(" ")
         if keyword != self.keyword or not raw_key.strip():
-            raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <key>'.")
+            _refuse_bad_key(request, "Use the header 'Authorization: Bearer <key>'.")
         api_key = api_key_active_by_hash(key_hash=api_key_hash(raw_key.strip()))
         if api_key is None:
-            raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")
+            _refuse_bad_key(request, "The API key is unknown or revoked.")
         api_key_touch(api_key=api_key)
         return MerchantClient(merchant=api_key.merchant), api_key
 
@@ -93,12 +121,10 @@ class ApiKeyRateThrottle(throttling.BaseThrottle):
         if not isinstance(request.auth, ApiKey):
             return True
         limit = request.auth.rate_limit_per_minute or settings.API_RATE_LIMIT_PER_MINUTE
-        now = time.time()
-        window = int(now // self.WINDOW_SECONDS)
+        window, self.retry_after = _window(self.WINDOW_SECONDS)
         # The key's hash, not its row id: ids repeat across databases sharing one cache.
         key = cache.make_and_validate_key(f"throttle:{request.auth.key_hash[:32]}:{window}")
         count = _count(key, ttl=self.WINDOW_SECONDS * 2)
-        self.retry_after = (window + 1) * self.WINDOW_SECONDS - now
         return count <= limit
 
     def wait(self) -> float:

@@ -39,6 +39,24 @@ def png_declaring(width: int, height: int) -> bytes:
     )
 
 
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A complete 8x8 JPEG (about 630 bytes) whose frame header claims width x height: the
+    decoder reads the few blocks there are, meets the end marker and fills the rest, so the
+    file decodes to a full-size image."""
+    data = bytearray(encoded(Image.new("RGB", (8, 8), (200, 40, 40)), "JPEG"))
+    frame = data.index(b"\xff\xc0")  # SOF0: marker, length, precision, height, width
+    data[frame + 5 : frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def jpeg_header_only(width: int, height: int) -> bytes:
+    """Start of image, a frame header claiming width x height (three components), end of
+    image: 23 bytes, no tables, no pixel data."""
+    components = b"".join(bytes([index, 0x11, 0]) for index in (1, 2, 3))
+    frame = bytes([8]) + struct.pack(">HH", height, width) + bytes([3]) + components
+    return b"\xff\xd8\xff\xc0" + struct.pack(">H", len(frame) + 2) + frame + b"\xff\xd9"
+
+
 def hundred_megapixels() -> bytes:
     """A real 10,000 x 10,000 image (1-bit, so it is small to make and to send)."""
     return encoded(Image.new("1", (10_000, 10_000), 1), "PNG")

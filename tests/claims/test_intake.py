@@ -1,5 +1,7 @@
 """Claim intake over the API: photos accepted, bad uploads refused whole with a clear code."""
 
+import io
+
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,9 +9,19 @@ from django.test import override_settings
 from PIL import Image
 
 from claims.models import Claim, ClaimPhoto, ClaimStatus
+from claims.photos import photo_check
+from config.errors import ApplicationError
 from outbox.models import OutboxTask
 from tests.insurance.helpers import error_of
-from tests.photos import encoded, hundred_megapixels, jpeg, png_declaring, truncated_jpeg
+from tests.photos import (
+    encoded,
+    hundred_megapixels,
+    jpeg,
+    jpeg_declaring,
+    jpeg_header_only,
+    png_declaring,
+    truncated_jpeg,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +107,30 @@ BAD_UPLOADS = [
         "image_dimensions_too_large",
     ),
     (
+        "header-only JPEG over the pixel budget",
+        upload("bomb.jpg", jpeg_header_only(8_000, 8_000)),
+        413,
+        "image_dimensions_too_large",
+    ),
+    (
+        "630-byte JPEG declaring 6000x6000 (decodes: the finding)",
+        upload("tiny.jpg", jpeg_declaring(6_000, 6_000)),
+        422,
+        "image_dimensions_implausible",
+    ),
+    (
+        "header-only JPEG declaring 6000x6000",
+        upload("tiny.jpg", jpeg_header_only(6_000, 6_000)),
+        422,
+        "image_dimensions_implausible",
+    ),
+    (
+        "tiny PNG declaring 6000x6000",
+        upload("tiny.png", png_declaring(6_000, 6_000), "image/png"),
+        422,
+        "image_dimensions_implausible",
+    ),
+    (
         "100 megapixels",
         upload("huge.png", hundred_megapixels(), "image/png"),
         413,
@@ -134,6 +170,39 @@ def test_a_bad_upload_is_refused_and_nothing_is_created(
     assert not Claim.objects.exists() and not ClaimPhoto.objects.exists()
     assert not OutboxTask.objects.exists()
     assert stored_files(media_in_tmp) == []
+
+
+def test_pillow_reads_the_declared_size_from_the_header_without_decoding():
+    """What the pre-check relies on: Image.open reads the header and nothing more."""
+    image = Image.open(io.BytesIO(jpeg_header_only(6_000, 6_000)))
+
+    assert image.size == (6_000, 6_000)
+    assert image._im is None  # no pixel memory yet
+    with pytest.raises(OSError):  # and there is nothing to decode
+        image.load()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "size"),
+    [("JPEG", (4000, 3000)), ("PNG", (4000, 3000)), ("WEBP", (4000, 3000)), ("HEIF", (2000, 1500))],
+)
+def test_a_flat_one_colour_photo_is_not_mistaken_for_an_implausible_one(fmt, size):
+    """The most compressible photo there is (one colour, no noise) stays under the limit of
+    pixels per byte: a 12 MP one is about 190 kB as JPEG, 21 kB as WebP."""
+    content = encoded(Image.new("RGB", size, (30, 30, 30)), fmt)
+
+    checked = photo_check(upload(f"flat.{fmt.lower()}", content, "application/octet-stream"))
+
+    assert (checked.width, checked.height) == size
+
+
+@override_settings(CLAIM_PHOTO_MAX_PIXELS_PER_BYTE=10)
+def test_the_pixels_per_byte_limit_is_a_setting():
+    with pytest.raises(ApplicationError) as refused:
+        photo_check(upload("photo.jpg", jpeg(12)))
+
+    assert refused.value.code == "image_dimensions_implausible"
+    assert refused.value.status_code == 422
 
 
 @override_settings(CLAIM_PHOTO_MAX_BYTES=20_000)
