@@ -3,11 +3,12 @@
 Delivery is at least once: receivers deduplicate on the `Webhook-Id` header. The signature is
 HMAC-SHA256 with the endpoint's secret over "<timestamp>.<body>", sent as
 `Webhook-Signature: t=<timestamp>,v1=<hex>`; receivers should refuse old timestamps.
+Deliveries go to public addresses only, over a connection to the address that was checked
+(insurance.webhook_http).
 """
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError, ConflictError, NotFoundError
+from insurance import webhook_http
 from insurance.models import (
     DeliveryStatus,
     Merchant,
@@ -63,17 +65,22 @@ def _check_url(url: str) -> None:
         raise ApplicationError(
             "invalid_webhook_url", "Webhook URLs must use https.", fields={"url": ["Use https."]}
         )
-
-
-def _refuse_private_address(url: str) -> None:
-    """Workers must not be turned against the platform's own network (SSRF)."""
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return
-    host = urlsplit(url).hostname or ""
-    for info in socket.getaddrinfo(host, None):
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValueError(f"{host} resolves to a non-public address ({address})")
+    if webhook_http.has_credentials(url):
+        raise ApplicationError(
+            "invalid_webhook_url",
+            "Webhook URLs may not carry a user name or password.",
+            fields={"url": ["Remove the user name and password."]},
+        )
+    try:
+        webhook_http.resolve(url)
+    except webhook_http.AddressRefused:
+        raise ApplicationError(
+            "webhook_address_not_public",
+            webhook_http.NOT_PUBLIC,
+            fields={"url": [webhook_http.NOT_PUBLIC]},
+        ) from None
+    except socket.gaierror:
+        pass  # a name that does not resolve yet may later: every delivery checks again
 
 
 def webhook_endpoint_create(
@@ -155,18 +162,18 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
             secret=delivery.endpoint.secret, timestamp=timestamp, body=body
         ),
     }
+    url = delivery.endpoint.url
     try:
-        _refuse_private_address(delivery.endpoint.url)
-        response = httpx.post(
-            delivery.endpoint.url,
-            content=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
+        reply = webhook_http.post(
+            url, addresses=webhook_http.resolve(url), content=body, headers=headers
         )
-    except (httpx.HTTPError, OSError, ValueError) as exc:
+    except webhook_http.AddressRefused as refused:
+        return None, str(refused), ""
+    except socket.gaierror:
+        return None, "The host name does not resolve.", ""
+    except (httpx.HTTPError, OSError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], ""
-    return response.status_code, "", response.text[:500]
+    return reply.status_code, "", reply.excerpt
 
 
 def webhook_deliver(*, delivery_id: int, outbox_id: int | None = None) -> WebhookDelivery | None:
