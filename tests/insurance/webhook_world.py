@@ -163,6 +163,11 @@ def register(api, url: str, *types: str) -> dict:
     return response.json()
 
 
+def rotate(api, endpoint_id: int, key: str | None = None):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return api.post(f"/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret", **headers)
+
+
 def verify(request: dict, secret: str) -> dict:
     """What a receiver does: check the HMAC over timestamp and body against any of the
     signatures (two while a rotated secret's old value is still valid), then parse."""
