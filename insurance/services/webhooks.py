@@ -225,7 +225,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
         return None, str(refused), ""
     except socket.gaierror:
         return None, "The host name does not resolve.", ""
-    except (httpx.HTTPError, OSError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], ""
     return reply.status_code, "", reply.excerpt
 
