@@ -102,6 +102,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
             422,
             "The webhook URL is not one this platform sends to.",
         ),
+        ("webhook_address_not_public", 422, "The webhook URL's host is not a public address."),
         ("invalid_event_types", 422, "An event type is not one this platform sends."),
         ("invalid_reason", 422, "A reviewer's reason is not one of the listed reasons."),
         ("rate_limited", 429, "Too many requests: wait for Retry-After seconds."),

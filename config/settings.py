@@ -354,10 +354,19 @@ WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=15.
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_REQUIRE_HTTPS = _strict_bool("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
-# Delivering to private or loopback addresses (SSRF) is allowed only outside production.
-WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _strict_bool(
-    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION
-)
+# After a secret is rotated, the old one keeps signing too for this long (0: not at all).
+WEBHOOK_SECRET_GRACE_HOURS = env.float("WEBHOOK_SECRET_GRACE_HOURS", default=24.0)
+if WEBHOOK_SECRET_GRACE_HOURS < 0:
+    raise ImproperlyConfigured("WEBHOOK_SECRET_GRACE_HOURS must be 0 or more.")
+# Webhooks go to public addresses only (insurance.webhook_http), or workers could be turned
+# against the platform's own network (SSRF). A developer whose test receiver listens on
+# localhost turns this on for their machine; production refuses it.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _strict_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+if PRODUCTION and WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true is for a developer's machine; it is refused when "
+        "ENVIRONMENT=production."
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consumer insurance API",

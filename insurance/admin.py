@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from insurance.models import (
     ApiKey,
@@ -212,9 +213,17 @@ class RiskProfileAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Merchants make endpoints and their secrets; staff may look and switch one off, and see
+    no secret."""
+
     list_display = ["url", "merchant", "active", "created_at"]
     list_filter = ["active"]
-    readonly_fields = ["secret"]
+    exclude = ["secret", "previous_secret"]
+    readonly_fields = ["previous_secret_expires_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -454,9 +454,13 @@ class WebhookEndpoint(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
-    # The signing secret must be readable to sign with; it is shown to the merchant, never
-    # to anyone else, and can be rolled.
+    # The signing secret must be readable to sign with. The merchant sees it once, in the
+    # answer that made it (creation or rotation); no read shows it.
     secret = models.CharField(max_length=80)
+    # After a rotation the replaced secret signs too, until this time, so that receivers can
+    # switch without refusing a delivery.
+    previous_secret = models.CharField(max_length=80, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     event_types = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

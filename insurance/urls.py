@@ -18,6 +18,11 @@ urlpatterns = [
         webhooks.EndpointDetailView.as_view(),
         name="webhook-endpoint-detail",
     ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/rotate-secret",
+        webhooks.EndpointRotateSecretView.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
     path("webhook-deliveries", webhooks.DeliveryListView.as_view(), name="webhook-delivery-list"),
     path(
         "webhook-deliveries/<int:delivery_id>/resend",

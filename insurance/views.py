@@ -37,6 +37,7 @@ from insurance.services.webhooks import (
     webhook_delivery_resend,
     webhook_endpoint_create,
     webhook_endpoint_disable,
+    webhook_endpoint_rotate_secret,
 )
 
 PAGE_SIZE = 25
@@ -196,6 +197,8 @@ def developer(request: HttpRequest) -> HttpResponse:
             "key_form": ApiKeyForm(),
             "endpoint_form": WebhookEndpointForm(),
             "new_key": request.session.pop("new_api_key", None),
+            "new_secret": request.session.pop("new_webhook_secret", None),
+            "now": timezone.now(),
             "section": "developer",
         },
     )
@@ -235,13 +238,29 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request,
-                _("Endpoint added. Its signing secret: %(secret)s") % {"secret": endpoint.secret},
-            )
+            _show_secret_once(request, endpoint)
+            messages.success(request, _("Endpoint added."))
     else:
         messages.error(request, _("The endpoint needs an https URL and at least one event."))
     return redirect("merchant:developer")
+
+
+def _show_secret_once(request: HttpRequest, endpoint) -> None:
+    """On the next page only: the session forgets the secret as it is read."""
+    request.session["new_webhook_secret"] = {"url": endpoint.url, "secret": endpoint.secret}
+
+
+@merchant_required
+@require_POST
+def endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    try:
+        endpoint = webhook_endpoint_rotate_secret(
+            merchant=request.merchant, endpoint_id=endpoint_id, actor=web_actor(request)
+        )
+    except NotFoundError:
+        raise Http404 from None
+    _show_secret_once(request, endpoint)
+    return redirect(reverse("merchant:developer") + "#webhooks")
 
 
 @merchant_required

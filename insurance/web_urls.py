@@ -20,6 +20,11 @@ urlpatterns = [
     path("developer/keys/<int:key_id>/revoke/", views.api_key_delete, name="key-revoke"),
     path("developer/endpoints/", views.endpoint_new, name="endpoint-new"),
     path(
+        "developer/endpoints/<int:endpoint_id>/rotate-secret/",
+        views.endpoint_rotate_secret,
+        name="endpoint-rotate-secret",
+    ),
+    path(
         "developer/endpoints/<int:endpoint_id>/disable/",
         views.endpoint_disable,
         name="endpoint-disable",

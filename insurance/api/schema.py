@@ -106,6 +106,10 @@ _LINKS: dict[str, dict[str, dict]] = {
             "operationId": "v1_webhook_endpoints_destroy",
             "parameters": {"endpoint_id": "$response.body#/id"},
         },
+        "RotateSecret": {
+            "operationId": "v1_webhook_endpoints_rotate_secret_create",
+            "parameters": {"endpoint_id": "$response.body#/id"},
+        },
         "ListDeliveries": {
             "operationId": "v1_webhook_deliveries_list",
             "parameters": {"endpoint": "$response.body#/id"},

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotFoundError
-from insurance.api.common import IDEMPOTENCY_HEADER, MerchantListView, idempotent_post
+from insurance.api.common import IDEMPOTENCY_HEADER, MerchantListView, actor, idempotent_post
 from insurance.api.filters import IdFilter
 from insurance.api.schema import error_responses
 from insurance.api.serializers import JsonInput, TextInput
@@ -22,6 +22,7 @@ from insurance.services.webhooks import (
     webhook_delivery_resend,
     webhook_endpoint_create,
     webhook_endpoint_disable,
+    webhook_endpoint_rotate_secret,
 )
 
 
@@ -41,9 +42,26 @@ class EndpointInput(JsonInput):
 
 
 class EndpointOutput(serializers.ModelSerializer):
+    """An endpoint as every read shows it: without its signing secret."""
+
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "description", "event_types", "active", "secret", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "description",
+            "event_types",
+            "active",
+            "previous_secret_expires_at",
+            "created_at",
+        ]
+
+
+class EndpointWithSecretOutput(EndpointOutput):
+    """The answer that makes a secret (creation, rotation): the only one that shows it."""
+
+    class Meta(EndpointOutput.Meta):
+        fields = [*EndpointOutput.Meta.fields, "secret"]
 
 
 class AttemptOutput(serializers.ModelSerializer):
@@ -98,10 +116,14 @@ class EndpointListView(MerchantListView):
         return super().get(request)
 
     @extend_schema(
-        summary="Register a webhook endpoint (its signing secret is in the answer)",
+        summary="Register a webhook endpoint (its signing secret is in this answer only)",
+        description="The URL must lead to public addresses only: loopback, private, link-local "
+        "and other non-public addresses (also inside NAT64, 6to4 or Teredo IPv6 addresses) and "
+        "URLs with a user name or password are refused with 400 webhook_address_not_public or "
+        "invalid_webhook_url.",
         request=EndpointInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EndpointOutput, **error_responses(400, 401, 415, 429)},
+        responses={201: EndpointWithSecretOutput, **error_responses(400, 401, 409, 415, 429)},
     )
     def post(self, request: Request) -> Response:
         data = EndpointInput(data=request.data)
@@ -111,7 +133,7 @@ class EndpointListView(MerchantListView):
             endpoint = webhook_endpoint_create(
                 merchant=request.user.merchant, **data.validated_data
             )
-            return Response(EndpointOutput(endpoint).data, status=status.HTTP_201_CREATED)
+            return Response(EndpointWithSecretOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
         return idempotent_post(request, run)
 
@@ -129,6 +151,27 @@ class EndpointDetailView(APIView):
     def delete(self, request: Request, endpoint_id: int) -> Response:
         webhook_endpoint_disable(merchant=request.user.merchant, endpoint_id=endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EndpointRotateSecretView(APIView):
+    @extend_schema(
+        summary="Rotate an endpoint's signing secret (the new one is in this answer only)",
+        description="Until previous_secret_expires_at (WEBHOOK_SECRET_GRACE_HOURS, 24 h by "
+        "default) deliveries carry a signature for the old secret too "
+        "(Webhook-Signature: t=...,v1=<new>,v1=<old>), so a receiver verifying with either "
+        "secret accepts them. Rotating again within that time retires the oldest secret.",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: EndpointWithSecretOutput, **error_responses(400, 401, 404, 409, 415, 429)},
+    )
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        def run() -> Response:
+            endpoint = webhook_endpoint_rotate_secret(
+                merchant=request.user.merchant, endpoint_id=endpoint_id, actor=actor(request)
+            )
+            return Response(EndpointWithSecretOutput(endpoint).data)
+
+        return idempotent_post(request, run)
 
 
 class DeliveryFilter(django_filters.FilterSet):
@@ -163,7 +206,7 @@ class DeliveryResendView(APIView):
         summary="Send a delivery again",
         request=None,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={202: DeliveryOutput, **error_responses(401, 404, 409, 429)},
+        responses={202: DeliveryOutput, **error_responses(400, 401, 404, 409, 415, 429)},
     )
     def post(self, request: Request, delivery_id: int) -> Response:
         def run() -> Response:

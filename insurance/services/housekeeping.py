@@ -4,10 +4,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from insurance.models import IdempotencyRecord, Quote
+from insurance.services.webhooks import webhook_previous_secrets_forget
 
 
 def housekeeping_run() -> dict[str, int]:
-    """Drop what has served its purpose: stored idempotent answers and unbound stale quotes."""
+    """Drop what has served its purpose: stored idempotent answers, unbound stale quotes and
+    webhook secrets replaced longer ago than their grace period."""
     now = timezone.now()
     idempotency, _ = IdempotencyRecord.objects.filter(
         created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
@@ -15,4 +17,8 @@ def housekeeping_run() -> dict[str, int]:
     quotes, _ = Quote.objects.filter(
         expires_at__lt=now - timedelta(days=1), policy__isnull=True
     ).delete()
-    return {"idempotency_records": idempotency, "quotes": quotes}
+    return {
+        "idempotency_records": idempotency,
+        "quotes": quotes,
+        "webhook_previous_secrets": webhook_previous_secrets_forget(),
+    }

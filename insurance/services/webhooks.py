@@ -2,12 +2,14 @@
 
 Delivery is at least once: receivers deduplicate on the `Webhook-Id` header. The signature is
 HMAC-SHA256 with the endpoint's secret over "<timestamp>.<body>", sent as
-`Webhook-Signature: t=<timestamp>,v1=<hex>`; receivers should refuse old timestamps.
+`Webhook-Signature: t=<timestamp>,v1=<hex>`; receivers should refuse old timestamps. For a
+grace period after a rotation the old secret signs too: `t=<timestamp>,v1=<new>,v1=<old>`.
+Deliveries go to public addresses only, over a connection to the address that was checked
+(insurance.webhook_http).
 """
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
@@ -25,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError, ConflictError, NotFoundError
+from insurance import webhook_http
 from insurance.models import (
     DeliveryStatus,
     Merchant,
@@ -48,9 +51,25 @@ DELIVER_TASK = "insurance.webhook_deliver"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of generated secrets, not a secret
 
 
-def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+def webhook_signature(*, signing_secrets: list[str], timestamp: int, body: bytes) -> str:
+    """The Webhook-Signature header: the timestamp, then one v1 signature per secret."""
+    signed = f"{timestamp}.".encode() + body
+    signatures = [
+        "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        for secret in signing_secrets
+    ]
+    return ",".join([f"t={timestamp}", *signatures])
+
+
+def _signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
+    expires_at = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires_at is not None and expires_at > timezone.now():
+        return [endpoint.secret, endpoint.previous_secret]
+    return [endpoint.secret]
+
+
+def _new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
 def _check_url(url: str) -> None:
@@ -71,17 +90,22 @@ def _check_url(url: str) -> None:
         raise ApplicationError(
             "invalid_webhook_url", "Webhook URLs must use https.", fields={"url": ["Use https."]}
         )
-
-
-def _refuse_private_address(url: str) -> None:
-    """Workers must not be turned against the platform's own network (SSRF)."""
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return
-    host = urlsplit(url).hostname or ""
-    for info in socket.getaddrinfo(host, None):
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValueError(f"{host} resolves to a non-public address ({address})")
+    if webhook_http.has_credentials(url):
+        raise ApplicationError(
+            "invalid_webhook_url",
+            "Webhook URLs may not carry a user name or password.",
+            fields={"url": ["Remove the user name and password."]},
+        )
+    try:
+        webhook_http.resolve(url)
+    except webhook_http.AddressRefused:
+        raise ApplicationError(
+            "webhook_address_not_public",
+            webhook_http.NOT_PUBLIC,
+            fields={"url": [webhook_http.NOT_PUBLIC]},
+        ) from None
+    except socket.gaierror:
+        pass  # a name that does not resolve yet may later: every delivery checks again
 
 
 def webhook_endpoint_create(
@@ -100,7 +124,7 @@ def webhook_endpoint_create(
         url=url,
         description=description,
         event_types=sorted(event_types),
-        secret=SECRET_PREFIX + secrets.token_urlsafe(32),
+        secret=_new_secret(),
     )
 
 
@@ -110,6 +134,43 @@ def webhook_endpoint_disable(*, merchant: Merchant, endpoint_id: int) -> None:
     found = WebhookEndpoint.objects.filter(merchant=merchant, pk=endpoint_id).update(active=False)
     if not found:
         raise NotFoundError("endpoint_not_found", f"Webhook endpoint {endpoint_id} was not found.")
+
+
+def webhook_endpoint_rotate_secret(
+    *, merchant: Merchant, endpoint_id: int, actor: str
+) -> WebhookEndpoint:
+    """Give the endpoint a new signing secret, returned on the endpoint this once.
+
+    The replaced secret signs too for WEBHOOK_SECRET_GRACE_HOURS, so receivers can switch
+    without refusing a delivery; rotating again within that time retires the oldest at once.
+    """
+    with transaction.atomic():
+        endpoint = (
+            WebhookEndpoint.objects.select_for_update()
+            .filter(pk=endpoint_id, merchant=merchant)
+            .first()
+        )
+        if endpoint is None:
+            raise NotFoundError(
+                "endpoint_not_found", f"Webhook endpoint {endpoint_id} was not found."
+            )
+        grace = timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS)
+        if grace > timedelta(0):
+            endpoint.previous_secret = endpoint.secret
+            endpoint.previous_secret_expires_at = timezone.now() + grace
+        else:
+            endpoint.previous_secret, endpoint.previous_secret_expires_at = "", None
+        endpoint.secret = _new_secret()
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    logger.info("webhook endpoint %s: signing secret rotated by %s", endpoint.pk, actor)
+    return endpoint
+
+
+def webhook_previous_secrets_forget() -> int:
+    """Erase replaced secrets whose grace period is over (housekeeping); returns how many."""
+    return WebhookEndpoint.objects.filter(previous_secret_expires_at__lte=timezone.now()).update(
+        previous_secret="", previous_secret_expires_at=None
+    )
 
 
 def webhook_events_emit(*, merchant_id: int, event_type: str, payloads: list[dict]) -> int:
@@ -164,21 +225,21 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
         "User-Agent": "insurance-platform-webhooks/1",
         "Webhook-Id": str(event.pk),
         "Webhook-Signature": webhook_signature(
-            secret=delivery.endpoint.secret, timestamp=timestamp, body=body
+            signing_secrets=_signing_secrets(delivery.endpoint), timestamp=timestamp, body=body
         ),
     }
+    url = delivery.endpoint.url
     try:
-        _refuse_private_address(delivery.endpoint.url)
-        response = httpx.post(
-            delivery.endpoint.url,
-            content=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
+        reply = webhook_http.post(
+            url, addresses=webhook_http.resolve(url), content=body, headers=headers
         )
-    except (httpx.HTTPError, OSError, ValueError) as exc:
+    except webhook_http.AddressRefused as refused:
+        return None, str(refused), ""
+    except socket.gaierror:
+        return None, "The host name does not resolve.", ""
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], ""
-    return response.status_code, "", response.text[:500]
+    return reply.status_code, "", reply.excerpt
 
 
 def webhook_deliver(*, delivery_id: int, outbox_id: int | None = None) -> WebhookDelivery | None:

@@ -1,75 +1,27 @@
 """Webhooks delivered by a real worker to a real HTTP receiver: signed, retried with backoff,
 logged, resendable."""
 
-import hashlib
-import hmac
-import json
-import threading
-import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from insurance.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from tests.insurance.helpers import PRODUCE, error_of, issue
+from tests.insurance.webhook_world import register, verify
 from tests.processes import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-class Receiver:
-    """A merchant's webhook endpoint: records each request, answers with the scripted codes."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.script: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append(
-                    {"headers": dict(self.headers), "body": body, "at": time.monotonic()}
-                )
-                self.send_response(receiver.script.pop(0) if receiver.script else 200)
-                self.end_headers()
-                self.wfile.write(b"thanks")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+@pytest.fixture(autouse=True)
+def local_receivers(settings):
+    """These receivers listen on 127.0.0.1, which the platform refuses unless told otherwise."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 
 
 @pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-
-
-def register(api, url: str, *types: str) -> dict:
-    response = api.post(
-        "/api/v1/webhook-endpoints",
-        {"url": url, "event_types": list(types) or ["policy.issued"]},
-        format="json",
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def verify(request: dict, secret: str) -> dict:
-    """What a receiver does: check the HMAC over timestamp and body, then parse."""
-    parts = dict(item.split("=", 1) for item in request["headers"]["Webhook-Signature"].split(","))
-    expected = hmac.new(
-        secret.encode(), f"{parts['t']}.".encode() + request["body"], hashlib.sha256
-    ).hexdigest()
-    assert hmac.compare_digest(parts["v1"], expected)
-    assert abs(time.time() - int(parts["t"])) < 60
-    return json.loads(request["body"])
+def celery_worker(start_worker):
+    return start_worker(WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true")
 
 
 def test_an_issued_policy_is_delivered_signed(api, receiver, celery_worker):
@@ -105,7 +57,12 @@ def test_a_forged_signature_does_not_verify(api, receiver, celery_worker):
 
 
 def test_failures_are_retried_with_growing_gaps_until_delivered(api, receiver, start_worker):
-    start_worker(beat=True, OUTBOX_SWEEP_SECONDS="0.2", WEBHOOK_RETRY_BASE_SECONDS="0.5")
+    start_worker(
+        beat=True,
+        OUTBOX_SWEEP_SECONDS="0.2",
+        WEBHOOK_RETRY_BASE_SECONDS="0.5",
+        WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true",
+    )
     receiver.script = [500, 503, 500]
     endpoint = register(api, receiver.url, "policy.issued", "policy.cancelled")
 
@@ -139,6 +96,7 @@ def test_a_delivery_gives_up_after_its_attempts_and_can_be_resent(api, receiver,
         OUTBOX_SWEEP_SECONDS="0.2",
         WEBHOOK_RETRY_BASE_SECONDS="0.2",
         WEBHOOK_MAX_ATTEMPTS="2",
+        WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true",
     )
     receiver.script = [500, 500]
     register(api, receiver.url)
@@ -161,8 +119,7 @@ def test_a_delivery_gives_up_after_its_attempts_and_can_be_resent(api, receiver,
     assert len(receiver.requests) == 3
 
 
-def test_unreachable_endpoints_are_logged_with_the_error(api, start_worker):
-    start_worker()
+def test_unreachable_endpoints_are_logged_with_the_error(api, celery_worker):
     register(api, "http://127.0.0.1:9/nothing-listens-here")
 
     issue(api, "WH-5", PRODUCE)
@@ -175,16 +132,26 @@ def test_unreachable_endpoints_are_logged_with_the_error(api, start_worker):
 
 
 @pytest.mark.parametrize(
-    ("body", "code"),
+    ("body", "status", "code"),
     [
-        ({"url": "ftp://example.com/x", "event_types": ["policy.issued"]}, "invalid_webhook_url"),
-        ({"url": "not a url", "event_types": ["policy.issued"]}, "validation_error"),
-        ({"url": "https://example.com/x", "event_types": ["policy.eaten"]}, "validation_error"),
-        ({"url": "https://example.com/x", "event_types": []}, "validation_error"),
+        (
+            {"url": "ftp://example.com/x", "event_types": ["policy.issued"]},
+            422,
+            "invalid_webhook_url",
+        ),
+        ({"url": "not a url", "event_types": ["policy.issued"]}, 422, "invalid_webhook_url"),
+        (
+            {"url": "https://example.com/x", "event_types": ["policy.eaten"]},
+            400,
+            "validation_error",
+        ),
+        ({"url": "https://example.com/x", "event_types": []}, 400, "validation_error"),
     ],
 )
-def test_bad_endpoints_are_refused(api, body, code):
-    assert error_of(api.post("/api/v1/webhook-endpoints", body, format="json"), 400)["code"] == code
+def test_bad_endpoints_are_refused(api, body, status, code):
+    response = api.post("/api/v1/webhook-endpoints", body, format="json")
+
+    assert error_of(response, status)["code"] == code
 
 
 def test_another_merchant_s_endpoints_and_deliveries_are_invisible(api, other_api, receiver):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insurance', '0002_default_products'),
+        ('insurance', '0004_webhook_previous_secret'),
     ]
 
     operations = [
