@@ -65,6 +65,7 @@ PAY_TASK = "claims.pay"
 EARLIER_PHOTOS_LIMIT = 500
 # Review reasons that always carry weight, whatever else is known.
 UNREADABLE_PHOTO = Signal("photo_unreadable", "a photo could not be read", 40)
+UNUSABLE_PHOTO = Signal("photo_unusable", "a photo shows too little to judge", 40)
 
 
 # --- The state machine -----------------------------------------------------------------------
@@ -363,6 +364,20 @@ def _photo_signals(checks: list[PhotoCheck]) -> list[Signal]:
                     f"{UNREADABLE_PHOTO.reason}: {check.error}",
                     UNREADABLE_PHOTO.weight,
                     {"photo_ref": check.photo_ref},
+                )
+            )
+        if check.unusable:
+            measured = ", ".join(f"{name} {value:g}" for name, value in check.measured.items())
+            signals.append(
+                Signal(
+                    UNUSABLE_PHOTO.code,
+                    f"{UNUSABLE_PHOTO.reason}: {check.unusable.replace('_', ' ')} ({measured})",
+                    UNUSABLE_PHOTO.weight,
+                    {
+                        "photo_ref": check.photo_ref,
+                        "unusable": check.unusable,
+                        "measured": check.measured,
+                    },
                 )
             )
         for match in check.matches:

@@ -43,6 +43,20 @@ MAX_PIXELS = 80_000_000
 ANALYSIS_SIDE = 512
 THUMB_SIDE = 64  # the aligned comparison's resolution
 
+# Usable evidence. A photo too empty to judge (blank, nearly uniform, black, a speck on a plain
+# ground, blurred past recognition) proves nothing and matches everything or nothing: it is
+# called unusable with what was measured. Each limit sits well below the lowest value among
+# the 240 real produce photos of ../shared/datasets/produce-photos (the lowest in brackets;
+# fraud/README.md has the table), and above what the degraded photos of tests/fraud reach.
+MIN_CONTRAST = 4.0  # std of the grey levels [15.8]; a blank or uniform frame is about 0-2
+FLAT_CONTRAST = 1.0  # below this a frame is one colour (and its compression noise)
+MIN_BRIGHTNESS = 40.0  # 99th percentile of the grey levels [167]; darkness is below
+MIN_SUBJECT = 0.06  # share of the frame in the box of pixels off the background colour [0.218]
+SUBJECT_TOLERANCE = 24  # grey levels (any channel) from the background that mark the subject
+MIN_SHARPNESS = 7.0  # 99th percentile of |Laplacian| at analysis size [12]; a 6 px blur: 3-5
+MIN_EDGES = 0.004  # share of pixels on an edge (Sobel gradient over 16 levels/pixel) [0.013]
+MIN_KEYPOINTS = 12  # ORB keypoints of the trimmed photo [32]
+
 # Index keys. Bands 0-3: the 16-bit quarters of the global hash (multi-index hashing: a
 # near-identical hash shares at least one quarter). Bands 8 and 9: two different sets of 32
 # bits of each of the strongest keypoints' descriptors; a photo reused after a crop or a small
@@ -106,6 +120,19 @@ _matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
 class UnreadablePhoto(Exception):
     """The bytes are not a photo this module can read (the reason is the message)."""
+
+
+class UnusablePhoto(Exception):
+    """A readable photo with too little content to judge: `reason` is a code (uniform, dark,
+    tiny_subject, blurred, no_detail), `measured` the figures it was judged on."""
+
+    def __init__(self, reason: str, measured: dict[str, float]):
+        super().__init__(reason)
+        self.reason = reason
+        self.measured = measured
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({', '.join(f'{k} {v:g}' for k, v in self.measured.items())})"
 
 
 @dataclass(frozen=True)
@@ -297,11 +324,52 @@ def global_keys(phash: int) -> list[tuple[int, int]]:
 
 
 def fingerprint(data: bytes) -> Fingerprint:
+    """The fingerprint of a photo; UnreadablePhoto or UnusablePhoto when there is none."""
     rgb = np.asarray(load(data))
+    measured = content(rgb)
     grey = cv2.cvtColor(np.ascontiguousarray(_trim(rgb)), cv2.COLOR_RGB2GRAY)
     if min(grey.shape) < 8:
-        raise UnreadablePhoto("nothing but a plain frame, or a strip too thin to analyse")
-    return Fingerprint(grey)
+        raise UnusablePhoto("uniform", measured)
+    _judge(measured)
+    result = Fingerprint(grey)
+    measured["keypoints"] = len(result.features.points)
+    if measured["keypoints"] < MIN_KEYPOINTS:
+        raise UnusablePhoto("no_detail", measured)
+    return result
+
+
+def content(rgb: np.ndarray) -> dict[str, float]:
+    """How much there is to judge in a photo (RGB at analysis size), as usability reads it."""
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    subject = np.abs(rgb.astype(np.int16) - np.median(edge, axis=0)).max(axis=2)
+    rows, columns = np.nonzero(subject > SUBJECT_TOLERANCE)
+    box = (np.ptp(rows) + 1) * (np.ptp(columns) + 1) / subject.size if len(rows) else 0.0
+    gradient = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 4
+    return {
+        "contrast": round(float(grey.std()), 1),
+        "brightness": round(float(np.percentile(grey, 99)), 1),
+        "subject": round(float(box), 3),
+        "sharpness": round(float(np.percentile(np.abs(cv2.Laplacian(grey, cv2.CV_32F)), 99)), 1),
+        "edges": round(float((gradient > 16).mean()), 4),
+    }
+
+
+def _judge(measured: dict[str, float]) -> None:
+    """UnusablePhoto with the first reason that applies, in the order a reviewer would say
+    it: a flat frame is blank before it is dark; a speck on a plain ground is a tiny subject
+    before it is a low contrast."""
+    contrast, subject = measured["contrast"], measured["subject"]
+    for reason, applies in (
+        ("uniform", contrast < FLAT_CONTRAST),
+        ("dark", measured["brightness"] < MIN_BRIGHTNESS),
+        ("tiny_subject", 0 < subject < MIN_SUBJECT),
+        ("uniform", contrast < MIN_CONTRAST or subject == 0),
+        ("blurred", measured["sharpness"] < MIN_SHARPNESS),
+        ("no_detail", measured["edges"] < MIN_EDGES),
+    ):
+        if applies:
+            raise UnusablePhoto(reason, measured)
 
 
 def _interior(features: Features) -> np.ndarray:

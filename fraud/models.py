@@ -69,15 +69,23 @@ class PhotoFingerprint(models.Model):
     claim_ref = models.CharField(max_length=64)
     claimant_ref = models.CharField(max_length=100)
     merchant_id = models.BigIntegerField(null=True)
-    # What verification compares (fraud.fingerprint); empty when the photo could not be read.
+    # SHA-256 of the photo's bytes: a byte-identical copy is a reuse, whatever it shows.
+    sha256 = models.BinaryField(max_length=32)
+    # What verification compares (fraud.fingerprint); empty when the photo could not be read
+    # or was unusable.
     payload = models.BinaryField()
     error = models.CharField(max_length=300, blank=True)
+    # A readable photo with too little content to judge: the reason (fraud.fingerprint's
+    # UnusablePhoto) and the figures it was judged on.
+    unusable = models.CharField(max_length=20, blank=True)
+    measured = models.JSONField(null=True, blank=True)
     indexed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["namespace", "photo_ref"], name="fingerprint_once")
         ]
+        indexes = [models.Index(fields=["sha256"], name="fingerprint_bytes")]
 
     def __str__(self) -> str:
         return self.photo_ref

@@ -63,6 +63,10 @@ class PhotoCheck:
     readable: bool
     error: str = ""
     matches: list[PhotoMatch] = field(default_factory=list)
+    # A readable photo with too little content to judge (fraud.fingerprint.UnusablePhoto):
+    # the reason, and what was measured.
+    unusable: str = ""
+    measured: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,20 +120,27 @@ def _candidates(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit + settings.CLAIM_MAX_PHOTOS])
         votes = dict(cursor.fetchall())
-    rows = PhotoFingerprint.objects.filter(pk__in=votes, error="").exclude(claim_ref=exclude_claim)
+    rows = PhotoFingerprint.objects.filter(pk__in=votes, error="", unusable="").exclude(
+        claim_ref=exclude_claim
+    )
     return sorted(rows, key=lambda row: (-votes[row.pk], row.pk))[:limit]
 
 
 def photo_index(
     *, subject: PhotoSubject, data: bytes, namespace: str = CLAIMS_NAMESPACE
 ) -> fp.Fingerprint | None:
-    """Fingerprint a photo and add it to the index, once; None if it cannot be read."""
+    """Fingerprint a photo and add it to the index, once; None if it cannot be read or shows
+    too little to judge (its bytes' digest is stored all the same)."""
+    digest = hashlib.sha256(data).digest()
     try:
         query = fp.fingerprint(data)
     except fp.UnreadablePhoto as error:
-        _store(subject, namespace, payload=b"", keys=[], error=str(error)[:300])
+        _store(subject, namespace, digest, error=str(error)[:300])
         return None
-    _store(subject, namespace, payload=query.payload, keys=query.keys, error="")
+    except fp.UnusablePhoto as unusable:
+        _store(subject, namespace, digest, unusable=unusable.reason, measured=unusable.measured)
+        return None
+    _store(subject, namespace, digest, payload=query.payload, keys=query.keys)
     return query
 
 
@@ -149,17 +160,60 @@ def photo_check(
     The fingerprint is stored (and committed) before the index is searched: of two claims
     with the same photo screened at the same moment, at least one then sees the other, where
     searching first could let both pass. Idempotent per photo: a repeat answers the same way.
-    Matches come only from other claims, best first.
+    Matches come only from other claims, best first: byte-identical copies (SHA-256), then
+    the photos the fingerprint matches. A photo that cannot be read or shows too little to
+    judge is checked for copies only.
     """
     query = photo_index(subject=subject, data=data, namespace=namespace)
+    copies = photo_copies(
+        digest=hashlib.sha256(data).digest(), subject=subject, namespace=namespace
+    )
     if query is None:
-        error = PhotoFingerprint.objects.get(namespace=namespace, photo_ref=subject.photo_ref)
-        return PhotoCheck(photo_ref=subject.photo_ref, readable=False, error=error.error)
+        row = PhotoFingerprint.objects.get(namespace=namespace, photo_ref=subject.photo_ref)
+        return PhotoCheck(
+            photo_ref=subject.photo_ref,
+            readable=not row.error,
+            error=row.error,
+            matches=copies,
+            unusable=row.unusable,
+            measured=row.measured or {},
+        )
+    copied = {copy.photo_ref for copy in copies}
+    found = photo_matches(query=query, subject=subject, namespace=namespace)
     return PhotoCheck(
         photo_ref=subject.photo_ref,
         readable=True,
-        matches=photo_matches(query=query, subject=subject, namespace=namespace),
+        matches=copies + [match for match in found if match.photo_ref not in copied],
     )
+
+
+def photo_copies(
+    *, digest: bytes, subject: PhotoSubject, namespace: str = CLAIMS_NAMESPACE
+) -> list[PhotoMatch]:
+    """Earlier photos (of other claims) with the very same bytes: a reuse whatever they show,
+    even a blank frame or a file that cannot be read. Oldest first."""
+    rows = (
+        PhotoFingerprint.objects.filter(namespace=namespace, sha256=digest)
+        .exclude(claim_ref=subject.claim_ref)
+        .order_by("pk")
+    )
+    return [
+        PhotoMatch(
+            photo_ref=row.photo_ref,
+            claim_ref=row.claim_ref,
+            claimant_ref=row.claimant_ref,
+            merchant_id=row.merchant_id,
+            indexed_at=row.indexed_at,
+            distance=0,
+            score=1.0,
+            inliers=0,
+            coverage=1.0,
+            method="sha256",
+            transform="identity",
+            relation=_relation(subject, row),
+        )
+        for row in rows[: settings.FRAUD_MAX_CANDIDATES]
+    ]
 
 
 def photo_matches(
@@ -197,10 +251,13 @@ def photo_matches(
 def _store(
     subject: PhotoSubject,
     namespace: str,
+    digest: bytes,
     *,
-    payload: bytes,
-    keys: list[tuple[int, int]],
-    error: str,
+    payload: bytes = b"",
+    keys: list[tuple[int, int]] = (),
+    error: str = "",
+    unusable: str = "",
+    measured: dict | None = None,
 ) -> None:
     try:
         with transaction.atomic():
@@ -210,8 +267,11 @@ def _store(
                 claim_ref=subject.claim_ref,
                 claimant_ref=subject.claimant_ref,
                 merchant_id=subject.merchant_id,
+                sha256=digest,
                 payload=payload,
                 error=error,
+                unusable=unusable,
+                measured=measured,
             )
             FingerprintKey.objects.bulk_create(
                 [

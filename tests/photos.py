@@ -4,7 +4,8 @@ import io
 import struct
 import zlib
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageFilter
 
 from claims.demo import produce_photo
 
@@ -65,3 +66,35 @@ def hundred_megapixels() -> bytes:
 def truncated_jpeg(seed: int) -> bytes:
     data = jpeg(seed)
     return data[: len(data) // 2]
+
+
+# Photos that show too little to judge, each as the bytes a claimant would send.
+def blank(colour: tuple[int, int, int], size: tuple[int, int] = (1000, 1000), fmt="PNG") -> bytes:
+    return encoded(Image.new("RGB", size, colour), fmt)
+
+
+def near_uniform(seed: int) -> bytes:
+    """A grey frame with sensor noise and a faint shading: nothing in it."""
+    rng = np.random.default_rng(seed)
+    shading = np.linspace(0, 12, 800, dtype=np.float32)[None, :, None]
+    pixels = 120 + shading + rng.normal(0, 2, (600, 800, 3))
+    return encoded(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), "JPEG")
+
+
+def tiny_subject(seed: int) -> bytes:
+    """A photo shrunk to a speck on a plain white ground."""
+    speck = Image.open(io.BytesIO(jpeg(seed))).resize((64, 48))
+    ground = Image.new("RGB", (1200, 900), (250, 250, 250))
+    ground.paste(speck, (600, 400))
+    return encoded(ground, "JPEG")
+
+
+def blurred(seed: int) -> bytes:
+    """A photo blurred past recognition (a 12-pixel blur on 640 pixels)."""
+    photo = Image.open(io.BytesIO(jpeg(seed)))
+    return encoded(photo.filter(ImageFilter.GaussianBlur(12)), "JPEG")
+
+
+def dark(seed: int) -> bytes:
+    """A photo taken in the dark (a twentieth of the light)."""
+    return encoded(Image.open(io.BytesIO(jpeg(seed))).point(lambda v: v // 20), "JPEG")

@@ -19,7 +19,7 @@ from insurance.services.policies import policy_cancel
 from tests.claims.conftest import delivered_policy
 from tests.claims.helpers import photo, set_rules, submit, upload
 from tests.insurance.helpers import PRODUCE
-from tests.photos import encoded, jpeg
+from tests.photos import blank, blurred, dark, encoded, jpeg, near_uniform, tiny_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,84 @@ def test_a_copy_screened_before_its_original_is_still_caught(api):
     assert copy.status == original.status == ClaimStatus.NEEDS_REVIEW
     assert [r["code"] for r in copy.review_reasons] == ["photo_reused_other_claimant"]
     assert not Payout.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (blank((0, 0, 0)), "uniform"),
+        (blank((255, 255, 255), fmt="JPEG"), "uniform"),
+        (near_uniform(2), "uniform"),
+        (tiny_subject(60), "tiny_subject"),
+        (blurred(61), "blurred"),
+        (dark(62), "dark"),
+    ],
+    ids=["black", "white", "near-uniform", "tiny-subject", "blurred", "dark"],
+)
+def test_a_photo_that_shows_nothing_sends_the_claim_to_a_person(api, content, reason):
+    claim = submit(
+        delivered_policy(api, f"UN-{reason}-{len(content)}"),
+        photos=[upload("evidence.png" if content[:4] == b"\x89PNG" else "evidence.jpg", content)],
+    )
+
+    assert claim.status == ClaimStatus.NEEDS_REVIEW
+    [signal] = claim.review_reasons
+    assert (signal["code"], signal["unusable"]) == ("photo_unusable", reason)
+    assert signal["measured"] and reason.replace("_", " ") in signal["reason"]
+    assert not Payout.objects.filter(claim=claim).exists()
+
+
+def test_blank_evidence_sent_again_by_someone_else_is_a_reuse_too(api):
+    """The same bytes of a blank frame, by two claimants: neither claim is paid, and the
+    second is told it is a copy of the first."""
+    black = blank((0, 0, 0))
+    first = submit(
+        delivered_policy(api, "BL-1", {**PRODUCE, "buyer_ref": "ivy"}),
+        amount="100.00",
+        photos=[upload("a.png", black)],
+    )
+    second = submit(
+        delivered_policy(api, "BL-2", {**PRODUCE, "buyer_ref": "jon"}),
+        amount="100.00",
+        photos=[upload("b.png", black)],
+    )
+
+    assert first.status == second.status == ClaimStatus.NEEDS_REVIEW
+    assert [r["code"] for r in first.review_reasons] == ["photo_unusable"]
+    codes = [r["code"] for r in second.review_reasons]
+    assert codes == ["photo_unusable", "photo_reused_other_claimant"]
+    assert second.review_reasons[1]["method"] == "sha256"
+    assert not Payout.objects.exists()
+
+
+def test_a_huge_black_photo_sent_six_times_after_an_earlier_claim_is_not_paid(api):
+    huge = blank((0, 0, 0), (6000, 6000))
+    submit(
+        delivered_policy(api, "HB-1", {**PRODUCE, "buyer_ref": "kim"}),
+        photos=[upload("x.png", huge)],
+    )
+
+    claim = submit(
+        delivered_policy(api, "HB-2", {**PRODUCE, "buyer_ref": "kim"}),
+        photos=[upload(f"{n}.png", huge) for n in range(6)],
+    )
+
+    assert claim.status == ClaimStatus.NEEDS_REVIEW
+    codes = {r["code"] for r in claim.review_reasons}
+    assert codes == {"photo_unusable", "photo_reused_same_claimant"}
+    assert not Payout.objects.filter(claim=claim).exists()
+
+
+def test_a_byte_identical_photo_is_flagged_on_its_second_use(api):
+    submit(delivered_policy(api, "BY-1", {**PRODUCE, "buyer_ref": "lee"}), photos=[photo(63)])
+
+    claim = submit(
+        delivered_policy(api, "BY-2", {**PRODUCE, "buyer_ref": "max"}), photos=[photo(63)]
+    )
+
+    [signal] = claim.review_reasons
+    assert (signal["code"], signal["method"], signal["score"]) == (
+        "photo_reused_other_claimant",
+        "sha256",
+        1.0,
+    )

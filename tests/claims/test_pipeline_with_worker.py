@@ -17,7 +17,7 @@ from tests.claims.conftest import delivered_policy
 from tests.claims.helpers import photo, submit
 from tests.factories import ApiKeyFactory
 from tests.insurance.helpers import PRODUCE, SHIPPING, issue
-from tests.photos import jpeg
+from tests.photos import blank, blurred, jpeg, near_uniform, tiny_subject
 from tests.processes import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -68,6 +68,42 @@ def test_a_claim_whose_photo_was_used_before_goes_to_review(api, celery_worker):
     body = api.get(f"/api/v1/claims/{second['id']}").json()
     assert body["review_reasons"] == ["photo_reused_other_claimant"]
     assert body["payout"] is None
+
+
+def test_photos_that_show_nothing_are_never_paid_by_the_worker(api, celery_worker):
+    """Blank, near-uniform, tiny-subject and blurred evidence, each on a photo-required claim
+    screened by a real worker; the blank frame is sent twice by two claimants."""
+    evidence = {
+        "blank": blank((0, 0, 0)),
+        "blank-again": blank((0, 0, 0)),
+        "near-uniform": near_uniform(3),
+        "tiny-subject": tiny_subject(105),
+        "blurred": blurred(106),
+    }
+    claims = {}
+    for n, (name, content) in enumerate(evidence.items()):
+        policy = delivered_policy(api, f"WU-{n}", {**PRODUCE, "buyer_ref": f"buyer-{n}"})
+        response = api.post(
+            "/api/v1/claims",
+            {
+                "policy_id": policy.pk,
+                "claimant_ref": policy.buyer_ref,
+                "amount": "60.00",
+                "photos": [SimpleUploadedFile(name, content)],  # no extension: any format
+            },
+            format="multipart",
+        )
+        assert response.status_code == 201, response.content
+        claims[name] = response.json()["id"]
+        wait_for(settled(claims[name], ClaimStatus.NEEDS_REVIEW), timeout=30, what=name)
+
+    reasons = {
+        name: api.get(f"/api/v1/claims/{claim_id}").json()["review_reasons"]
+        for name, claim_id in claims.items()
+    }
+    assert all(codes[0] == "photo_unusable" for codes in reasons.values()), reasons
+    assert reasons["blank-again"] == ["photo_unusable", "photo_reused_other_claimant"]
+    assert not Payout.objects.filter(claim_id__in=claims.values()).exists()
 
 
 def test_a_shipped_return_opens_its_claim_and_it_is_paid(api, celery_worker):

@@ -9,7 +9,17 @@ from PIL import Image
 
 from fraud import fingerprint as fp
 from tests.fraud.photos import REUSES, jpeg, textured
-from tests.photos import hundred_megapixels, png_declaring, truncated_jpeg
+from tests.photos import (
+    blank,
+    blurred,
+    dark,
+    hundred_megapixels,
+    near_uniform,
+    png_declaring,
+    tiny_subject,
+    truncated_jpeg,
+)
+from tests.photos import jpeg as produce_jpeg
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,7 @@ def test_different_photos_are_not_matched():
 
 def test_a_photo_sharing_only_a_corner_is_not_a_reuse(original, earlier):
     corner = original.crop((0, 0, original.width // 3, original.height // 3))
-    assert fp.verify(fp.fingerprint(jpeg(corner.resize((800, 600)))), earlier.payload) is None
+    assert fp.verify(fp.fingerprint(jpeg(corner)), earlier.payload) is None
 
 
 def test_the_stored_part_is_small_and_the_keys_few(earlier):
@@ -131,3 +141,41 @@ def test_every_turn_of_a_photo_lines_up_exactly(orientation, original, earlier):
     match = fp.verify(fp.fingerprint(encoded(turned, "PNG")), earlier.payload)
 
     assert match is not None and match.score > 0.95 and match.distance <= 4
+
+
+@pytest.mark.parametrize(
+    "data, reason, measure",
+    [
+        (blank((0, 0, 0)), "uniform", "contrast"),
+        (blank((255, 255, 255), fmt="JPEG"), "uniform", "contrast"),
+        (blank((0, 0, 0), (6000, 6000)), "uniform", "contrast"),
+        (blank((90, 140, 60)), "uniform", "contrast"),
+        (near_uniform(1), "uniform", "contrast"),
+        (dark(3), "dark", "brightness"),
+        (tiny_subject(3), "tiny_subject", "subject"),
+        (blurred(3), "blurred", "sharpness"),
+    ],
+    ids=["black", "white", "black-6000px", "one-colour", "near-uniform", "dark", "tiny", "blur"],
+)
+def test_a_photo_with_too_little_to_judge_is_unusable_with_what_was_measured(data, reason, measure):
+    with pytest.raises(fp.UnusablePhoto) as raised:
+        fp.fingerprint(data)
+
+    assert raised.value.reason == reason
+    limits = {
+        "contrast": fp.MIN_CONTRAST,
+        "brightness": fp.MIN_BRIGHTNESS,
+        "subject": fp.MIN_SUBJECT,
+        "sharpness": fp.MIN_SHARPNESS,
+    }
+    assert raised.value.measured[measure] < limits[measure]
+    assert reason in str(raised.value) and measure in str(raised.value)
+
+
+def test_ordinary_photos_are_usable_and_measured_above_every_limit():
+    for data in [produce_jpeg(seed) for seed in range(5)] + [jpeg(textured(s)) for s in range(3)]:
+        measured = fp.content(np.asarray(fp.load(data)))
+        assert measured["contrast"] >= fp.MIN_CONTRAST
+        assert measured["subject"] >= fp.MIN_SUBJECT
+        assert measured["sharpness"] >= fp.MIN_SHARPNESS
+        assert fp.fingerprint(data).features.points.shape[0] >= fp.MIN_KEYPOINTS

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from fraud.models import FingerprintKey, PhotoFingerprint
 from fraud.services import PhotoSubject, photo_check
 from tests.fraud.photos import REUSES, jpeg, textured
+from tests.photos import blank
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,33 @@ def test_photos_of_the_same_claim_do_not_match_each_other():
     photo_check(subject=subject("a", "claim-1", "alice"), data=jpeg(original))
     check = photo_check(subject=subject("b", "claim-1", "alice"), data=jpeg(original, quality=60))
     assert check.matches == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [blank((0, 0, 0)), b"not a photo", jpeg(textured(8))],
+    ids=["blank", "unreadable", "ordinary"],
+)
+def test_the_same_bytes_again_are_a_reuse_whatever_they_show(data):
+    first = photo_check(subject=subject("a", "claim-1", "alice"), data=data)
+
+    again = photo_check(subject=subject("b", "claim-2", "bob", merchant=2), data=data)
+
+    assert first.matches == []
+    [match] = again.matches
+    assert (match.photo_ref, match.method, match.relation) == ("a", "sha256", "other_merchant")
+    assert (match.score, match.distance) == (1.0, 0)
+
+
+def test_an_unusable_photo_is_recorded_with_what_was_measured_and_never_proposed():
+    check = photo_check(subject=subject("blank", "claim-1", "alice"), data=blank((0, 0, 0)))
+    other = photo_check(subject=subject("white", "claim-2", "bob"), data=blank((255, 0, 0)))
+
+    assert check.readable and check.unusable == "uniform"
+    assert check.measured["contrast"] == 0
+    assert other.unusable == "uniform" and other.matches == []  # no keys: nothing to meet
+    row = PhotoFingerprint.objects.get(photo_ref="blank")
+    assert (row.unusable, bytes(row.payload), row.keys.count()) == ("uniform", b"", 0)
 
 
 def test_an_unreadable_photo_is_recorded_once_with_its_reason():

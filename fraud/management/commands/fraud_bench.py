@@ -1,16 +1,21 @@
 """The photo-reuse benchmarks, on a scratch namespace of the index that never mixes with claims.
 
     manage.py fraud_bench BENCH_DIR --out RESULTS.jsonl   # ../shared/fraud-bench's contract
+    manage.py fraud_bench BENCH_DIR --make-kinds OUT_DIR  # re-shots and collages (bench_kinds)
     manage.py fraud_bench --scale N                       # lookup time at N indexed photos
 
 The first indexes BENCH_DIR/index/ through the code path claims use (photo_index), checks every
 photo in BENCH_DIR/query/ (photo_matches, without adding them to the index) and writes one JSON
-line per query. The second fills the index with N synthetic fingerprints and times lookups
-against a full scan of the same table in the same run.
+line per query. `--make-kinds` writes a bench of the same layout (index/ is the public bench's,
+linked) whose queries are the kinds of fraud.bench_kinds: each indexed photo re-shot from a
+screen and from a print, in a collage and in a screenshot, and the same made of photos that
+were never indexed (which must match nothing). The last fills the index with N synthetic
+fingerprints and times lookups against a full scan of the same table in the same run.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import random
@@ -25,6 +30,7 @@ from django.db import connection, transaction
 from PIL import Image
 
 from claims.demo import produce_photo
+from fraud import bench_kinds
 from fraud import fingerprint as fp
 from fraud.services import PhotoSubject, _candidates, photo_index, photo_matches
 
@@ -38,12 +44,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("bench_dir", nargs="?", type=Path)
         parser.add_argument("--out", type=Path, help="where the JSON lines go")
+        parser.add_argument(
+            "--make-kinds", type=Path, help="write a bench of re-shots and collages here"
+        )
+        parser.add_argument("--seed", type=int, default=7, help="for --make-kinds")
         parser.add_argument("--scale", type=int, help="synthetic fingerprints to index")
         parser.add_argument(
             "--brute-queries", type=int, default=3, help="full scans to time (each is slow)"
         )
 
-    def handle(self, *args, bench_dir, out, scale, brute_queries, **options):
+    def handle(self, *args, bench_dir, out, scale, brute_queries, make_kinds, seed, **options):
+        if bench_dir and make_kinds:
+            self._make_kinds(bench_dir, make_kinds, seed)
+            return
         namespace = f"bench-{uuid.uuid4().hex[:12]}"
         try:
             if scale:
@@ -51,7 +64,10 @@ class Command(BaseCommand):
             elif bench_dir and out:
                 self._bench(namespace, bench_dir, out)
             else:
-                raise CommandError("give BENCH_DIR --out RESULTS.jsonl, or --scale N")
+                raise CommandError(
+                    "give BENCH_DIR --out RESULTS.jsonl, BENCH_DIR --make-kinds OUT_DIR, "
+                    "or --scale N"
+                )
         finally:
             with connection.cursor() as cursor:  # the scratch namespace goes, whatever happened
                 cursor.execute("DELETE FROM fraud_fingerprintkey WHERE namespace = %s", [namespace])
@@ -83,7 +99,7 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 try:
                     query = fp.fingerprint(path.read_bytes())
-                except fp.UnreadablePhoto:
+                except (fp.UnreadablePhoto, fp.UnusablePhoto):
                     query, unreadable = None, unreadable + 1
                 fingerprinted = time.perf_counter()
                 found = (
@@ -101,12 +117,42 @@ class Command(BaseCommand):
             f"checked {checked} photos: {check_rate:.1f} photos/s "
             f"(fingerprint {1000 * fingerprinting / checked:.1f} ms, "
             f"search and verify {1000 * searching / checked:.1f} ms per photo; "
-            f"{unreadable} unreadable)"
+            f"{unreadable} unreadable or unusable)"
         )
         self.stdout.write(
             f"BENCH fraud.photos index_photos_per_s={index_rate:.1f} "
             f"check_photos_per_s={check_rate:.1f}"
         )
+
+    # Re-shots and collages of the public bench's photos ---------------------------------------
+
+    def _make_kinds(self, bench_dir: Path, out: Path, seed: int) -> None:
+        indexed = sorted((bench_dir / "index").glob("orig_*.jpg"))
+        unseen = sorted((bench_dir / "query").glob("n_*_exact.jpg"))
+        if not indexed or len(unseen) < 4:
+            raise CommandError(f"{bench_dir} is not a bench made by make_bench.py")
+        (out / "query").mkdir(parents=True, exist_ok=True)
+        if not (out / "index").exists():
+            (out / "index").symlink_to((bench_dir / "index").resolve())
+        rng = random.Random(seed)  # noqa: S311 - a reproducible bench, not secrets
+        rows = []
+        for paths, prefix in ((indexed, "q"), (unseen, "n")):
+            for number, path in enumerate(paths):
+                earlier = Image.open(path).convert("RGB")
+                fillers = [p for p in unseen if p != path]
+                for kind, make in bench_kinds.KINDS.items():
+                    others = [Image.open(p).convert("RGB") for p in rng.sample(fillers, 3)]
+                    name = f"{prefix}_{number:04d}_{kind}.jpg"
+                    make(earlier, others, rng).save(
+                        out / "query" / name, "JPEG", quality=rng.randint(80, 95)
+                    )
+                    expected = path.name if prefix == "q" else ""
+                    rows.append((name, expected, kind if prefix == "q" else f"new_{kind}"))
+        with (out / "truth.csv").open("w", newline="") as truth:
+            writer = csv.writer(truth)
+            writer.writerow(["query", "expected_original", "kind"])
+            writer.writerows(rows)
+        self.stdout.write(f"{len(rows)} queries of {len(bench_kinds.KINDS)} kinds in {out}")
 
     # Lookup at scale ----------------------------------------------------------------------------
 
@@ -205,12 +251,12 @@ class Command(BaseCommand):
                 ids = range(next_id + start, next_id + min(count, start + COPY_BATCH))
                 with cursor.copy(
                     "COPY fraud_photofingerprint (id, namespace, photo_ref, claim_ref, "
-                    "claimant_ref, payload, error, indexed_at) FROM STDIN"
+                    "claimant_ref, sha256, payload, error, unusable, indexed_at) FROM STDIN"
                 ) as copy:
                     for row_id in ids:
                         copy.write_row(
-                            (row_id, namespace, f"s{row_id}", f"s{row_id}", "synthetic", b"",
-                             "synthetic", "2026-01-01T00:00:00Z")
+                            (row_id, namespace, f"s{row_id}", f"s{row_id}", "synthetic",
+                             rng.randbytes(32), b"", "synthetic", "", "2026-01-01T00:00:00Z")
                         )  # fmt: skip
                 with cursor.copy(
                     "COPY fraud_fingerprintkey (fingerprint_id, namespace, band, value) FROM STDIN"
