@@ -1,6 +1,5 @@
 """Settings come from the environment and a bad value stops the process at start, by name."""
 
-import re
 import secrets
 import subprocess
 import sys
@@ -73,32 +72,6 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
-
-
-def _readme_variables() -> list[str]:
-    """The variable names in the README's configuration table."""
-    text = (PROJECT_DIR / "README.md").read_text()
-    table = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    names = []
-    for line in table.splitlines():
-        if line.startswith("| `"):
-            first_cell = line.split("|")[1]
-            names += re.findall(r"`([A-Z][A-Z0-9_]*)`", first_cell)
-    return names
-
-
-def test_every_variable_in_the_readme_is_read_by_the_platform():
-    sources = "\n".join(
-        (PROJECT_DIR / name).read_text()
-        for name in ("config/settings.py", "config/gunicorn.py", "Procfile", "Makefile")
-    )
-    names = _readme_variables()
-
-    assert "API_RATE_LIMIT_PER_MINUTE" in names
-    unread = [
-        name for name in names if not re.search(rf"(?<![A-Z0-9_]){name}(?![A-Z0-9_])", sources)
-    ]
-    assert unread == []
 
 
 def test_the_default_rate_limit_per_key_is_the_documented_6000_a_minute(settings):
