@@ -4,7 +4,6 @@ Safe to run again: it adds what is missing, and rotates the demo API key (printe
 claims are decided by the worker once it starts, like real ones.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -89,7 +88,7 @@ class Command(BaseCommand):
             merchant=merchant,
             order_ref=order_ref,
             kind=kind,
-            occurred_at=timezone.now() - timedelta(hours=2),
+            occurred_at=timezone.now(),
             actor=ACTOR,
             **extra,
         )
