@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from config import clock
 from insurance.models import ZERO, Merchant, Policy, Product, currency_field, money_field
 
 # Staff in this group work the reviewers' dashboard.
@@ -105,7 +106,7 @@ class Claim(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_claims",
     )
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(default=clock.now, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -138,7 +139,7 @@ class ClaimEvent(models.Model):
     to_status = models.CharField(max_length=20)
     actor = models.CharField(max_length=100)
     reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -156,7 +157,7 @@ class ClaimPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -172,7 +173,7 @@ class Payout(models.Model):
     currency = currency_field()
     provider = models.CharField(max_length=50)
     provider_reference = models.CharField(max_length=100)
-    paid_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         constraints = [
@@ -190,7 +191,7 @@ class Recovery(models.Model):
     amount_due = money_field()
     amount_repaid = money_field(default=ZERO)
     amount_written_off = money_field(default=ZERO)
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=clock.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

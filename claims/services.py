@@ -31,6 +31,7 @@ from claims.models import (
 )
 from claims.payouts import payout_provider
 from claims.photos import CheckedPhoto
+from config import clock
 from config.errors import ApplicationError, ConflictError, NotFoundError
 from fraud.services import (
     PhotoCheck,
@@ -539,7 +540,7 @@ def _settle(claim: Claim, policy: Policy, screening: Screening, provider) -> Out
 
 def _decide(claim: Claim, policy: Policy, screening: Screening) -> bool:
     """Reject, send to review, or approve (caller's transaction); True when approved."""
-    now = timezone.now()
+    now = clock.now()
     failure = _hard_rule(claim, policy, screening.photo_count)
     if failure is not None:
         claim_transition(
@@ -649,7 +650,7 @@ def _record_payment(claim: Claim, policy: Policy, provider, reference: str | Non
         to_status=ClaimStatus.PAID,
         actor=WORKER_ACTOR,
         reason=f"paid by {provider.name} ({reference})",
-        changes={"paid_at": timezone.now()},
+        changes={"paid_at": clock.now()},
     )
     webhook_events_emit(
         merchant_id=claim.merchant_id,
@@ -699,7 +700,7 @@ def claim_approve(*, claim_id: int, actor: str, note: str = "") -> Claim:
     """A reviewer approves: the payout is queued in the same transaction."""
     claim = _reviewable(claim_id)
     with transaction.atomic():
-        _approve(claim, actor=actor, reason=note or "approved by a reviewer", now=timezone.now())
+        _approve(claim, actor=actor, reason=note or "approved by a reviewer", now=clock.now())
         outbox_enqueue(task_name=PAY_TASK, kwargs={"claim_id": claim.pk})
         Claim.objects.filter(pk=claim.pk).update(decision_note=note)
     return claim
@@ -723,7 +724,7 @@ def claim_reject(*, claim_id: int, actor: str, reason_code: str, note: str = "")
             changes={
                 "reason_code": reason_code,
                 "decision_note": note,
-                "decided_at": timezone.now(),
+                "decided_at": clock.now(),
             },
         )
         webhook_events_emit(
@@ -788,7 +789,7 @@ def recovery_record_repayment(*, claim_id: int, amount: Decimal, actor: str) -> 
             reason=f"merchant repaid {amount}",
         )
         if recovery.outstanding == 0:
-            recovery.closed_at = timezone.now()
+            recovery.closed_at = clock.now()
             claim_transition(
                 claim=claim, to_status=ClaimStatus.RECOVERED, actor=actor, reason="repaid in full"
             )
@@ -802,7 +803,7 @@ def recovery_write_off(*, claim_id: int, actor: str, note: str) -> Recovery:
         claim, recovery = _open_recovery(claim_id)
         remainder = recovery.outstanding
         recovery.amount_written_off += remainder
-        recovery.closed_at = timezone.now()
+        recovery.closed_at = clock.now()
         recovery.save(update_fields=["amount_written_off", "closed_at"])
         policy_record_recovery(
             policy_id=claim.policy_id,
@@ -826,6 +827,6 @@ def claims_stranded(*, older_than: timedelta) -> list[int]:
     return list(
         Claim.objects.filter(
             status__in=[ClaimStatus.SUBMITTED, ClaimStatus.SCREENING, ClaimStatus.APPROVED],
-            submitted_at__lt=timezone.now() - older_than,
+            submitted_at__lt=clock.now() - older_than,
         ).values_list("pk", flat=True)
     )

@@ -1,6 +1,8 @@
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from config import clock
+
 # Trust levels run from 0 (no trust) to 5; a claimant nobody has judged is at the default.
 MAX_TRUST_LEVEL = 5
 DEFAULT_TRUST_LEVEL = 3
@@ -27,7 +29,7 @@ class TrustChange(models.Model):
     to_level = models.PositiveSmallIntegerField()
     actor = models.CharField(max_length=100)
     reason = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -79,7 +81,7 @@ class PhotoFingerprint(models.Model):
     # UnusablePhoto) and the figures it was judged on.
     unusable = models.CharField(max_length=20, blank=True)
     measured = models.JSONField(null=True, blank=True)
-    indexed_at = models.DateTimeField(auto_now_add=True)
+    indexed_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         constraints = [

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from config import clock
 from insurance.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, MONEY_DECIMALS, MONEY_DIGITS
 from insurance.rating import validate_cover_table, validate_rating_factors
 
@@ -31,7 +32,7 @@ class Merchant(models.Model):
     name = models.CharField(max_length=200)
     # Where the shop ships from (e.g. CN-ZJ): the default seller region of its quotes.
     region = models.CharField(max_length=40, default="CN-ZJ")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     def __str__(self) -> str:
         return self.name
@@ -59,7 +60,7 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     # Requests per minute; empty means the platform default (API_RATE_LIMIT_PER_MINUTE).
     rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -84,7 +85,7 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True)
     # The answer as the client saw it: ids, amounts and times in their JSON form.
     response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         constraints = [
@@ -250,7 +251,7 @@ class Quote(models.Model):
     # The policy terms the quote was made under, held with the price.
     payer = models.CharField(max_length=10, choices=Payer.choices)
     claim_window_hours = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     expires_at = models.DateTimeField()
 
     class Meta:
@@ -305,7 +306,7 @@ class Policy(models.Model):
     inputs = models.JSONField(default=dict)
     rating = models.JSONField(default=dict)
     claim_window_hours = models.PositiveIntegerField()
-    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(default=clock.now, editable=False)
     cover_starts_at = models.DateTimeField(null=True, blank=True)
     cover_ends_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -351,7 +352,7 @@ class PolicyEvent(models.Model):
     to_status = models.CharField(max_length=20)
     actor = models.CharField(max_length=100)
     reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -375,7 +376,7 @@ class OrderEvent(models.Model):
     kind = models.CharField(max_length=20, choices=OrderEventKind.choices)
     tracking_number = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["merchant", "order_ref"])]
@@ -425,7 +426,7 @@ class LedgerTransfer(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="transfers")
     # The claim a payout or recovery belongs to (claims live in the claims app).
     claim_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         constraints = [
@@ -463,7 +464,7 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     event_types = models.JSONField(default=list)
     active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     def __str__(self) -> str:
         return self.url
@@ -474,7 +475,7 @@ class WebhookEvent(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     type = models.CharField(max_length=40, choices=WebhookEventType.choices)
     payload = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     def __str__(self) -> str:
         return f"{self.type} {self.pk}"
@@ -495,7 +496,7 @@ class WebhookDelivery(models.Model):
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -516,7 +517,7 @@ class WebhookAttempt(models.Model):
     """The delivery log: one row per HTTP attempt."""
 
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
-    attempted_at = models.DateTimeField(auto_now_add=True)
+    attempted_at = models.DateTimeField(default=clock.now, editable=False)
     status_code = models.PositiveSmallIntegerField(null=True)
     duration_ms = models.PositiveIntegerField()
     error = models.CharField(max_length=500, blank=True)

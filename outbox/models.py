@@ -1,5 +1,7 @@
 from django.db import models
 
+from config import clock
+
 
 class OutboxTask(models.Model):
     """A Celery task to run, written in the same transaction as the change that needs it.
@@ -11,7 +13,7 @@ class OutboxTask(models.Model):
 
     task_name = models.CharField(max_length=100)
     kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     # Not sent again before this time: the lease of a send in flight, or a retry's backoff.
     available_at = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=0)

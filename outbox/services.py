@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from config import clock
 from config.celery import app as celery_app
 from outbox.models import OutboxTask
 
@@ -35,7 +35,7 @@ def _send(task: OutboxTask) -> None:
 
 def outbox_enqueue(*, task_name: str, kwargs: dict, delay: timedelta | None = None) -> OutboxTask:
     """Record a task; send it when the surrounding transaction commits (now if `delay` is None)."""
-    now = timezone.now()
+    now = clock.now()
     task = OutboxTask.objects.create(
         task_name=task_name, kwargs=kwargs, available_at=now + (delay or _lease())
     )
@@ -46,7 +46,7 @@ def outbox_enqueue(*, task_name: str, kwargs: dict, delay: timedelta | None = No
 
 def outbox_enqueue_many(*, task_name: str, kwargs_list: list[dict]) -> list[OutboxTask]:
     """Record many tasks of one kind in one INSERT; send them all after commit."""
-    available_at = timezone.now() + _lease()
+    available_at = clock.now() + _lease()
     tasks = OutboxTask.objects.bulk_create(
         [
             OutboxTask(task_name=task_name, kwargs=kw, available_at=available_at)
@@ -67,7 +67,7 @@ def outbox_retry_later(*, outbox_id: int | None, delay: timedelta, error: str) -
     """The work failed for now: the sweeper sends it again after `delay`."""
     if outbox_id is not None:
         OutboxTask.objects.filter(pk=outbox_id).update(
-            available_at=timezone.now() + delay, last_error=error[:2000]
+            available_at=clock.now() + delay, last_error=error[:2000]
         )
 
 
@@ -77,7 +77,7 @@ def outbox_sweep(*, limit: int = 500) -> int:
     The rows are taken with SKIP LOCKED and their lease renewed in the same transaction, so two
     sweepers never send the same row at once.
     """
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         due = list(
             OutboxTask.objects.select_for_update(skip_locked=True)

@@ -2,8 +2,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.utils import timezone
-
+from config import clock
 from insurance.models import ApiKey, Merchant
 
 API_KEY_PREFIX = "ins_"
@@ -36,11 +35,11 @@ def api_key_create(
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
 
 
 def api_key_touch(*, api_key: ApiKey) -> None:
-    now = timezone.now()
+    now = clock.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now

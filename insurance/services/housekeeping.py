@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
 
+from config import clock
 from insurance.models import IdempotencyRecord, Quote
 from insurance.services.webhooks import webhook_previous_secrets_forget
 
@@ -10,7 +10,7 @@ from insurance.services.webhooks import webhook_previous_secrets_forget
 def housekeeping_run() -> dict[str, int]:
     """Drop what has served its purpose: stored idempotent answers, unbound stale quotes and
     webhook secrets replaced longer ago than their grace period."""
-    now = timezone.now()
+    now = clock.now()
     idempotency, _ = IdempotencyRecord.objects.filter(
         created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
     ).delete()

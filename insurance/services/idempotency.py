@@ -4,8 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from config import clock
 from config.errors import ApplicationError, ConflictError
 from insurance.models import IdempotencyRecord, Merchant
 
@@ -61,7 +61,7 @@ def _claim_key(*, merchant: Merchant, key: str, fingerprint: str) -> int | None:
         cursor.execute(
             f"INSERT INTO {table} (merchant_id, key, request_fingerprint, created_at) "  # noqa: S608 - our own table name
             "VALUES (%s, %s, %s, %s) ON CONFLICT (merchant_id, key) DO NOTHING RETURNING id",
-            [merchant.pk, key, fingerprint, timezone.now()],
+            [merchant.pk, key, fingerprint, clock.now()],
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
+from config import clock
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
     ClaimTrigger,
@@ -49,7 +49,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 def _check_event_time(occurred_at: datetime, *, earliest: datetime) -> None:
     """An order event happens after its policies were issued (at checkout) and not later than
     now: anything else would start or end cover at a time that never was."""
-    if not earliest - CLOCK_SKEW <= occurred_at <= timezone.now() + CLOCK_SKEW:
+    if not earliest - CLOCK_SKEW <= occurred_at <= clock.now() + CLOCK_SKEW:
         raise ApplicationError(
             "event_time_out_of_range",
             "occurred_at must be between the order's checkout and now.",

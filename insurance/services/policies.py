@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from config import clock
 from config.errors import ApplicationError, ConflictError
 from fraud.selectors import claimant_trust_levels
 from insurance.models import (
@@ -189,7 +189,7 @@ def quote_create(*, merchant: Merchant, request: CoverRequest) -> Quote:
         rating=priced.breakdown,
         payer=offer.payer,
         claim_window_hours=offer.claim_window_hours,
-        expires_at=timezone.now() + timedelta(seconds=offer.product.quote_ttl_seconds),
+        expires_at=clock.now() + timedelta(seconds=offer.product.quote_ttl_seconds),
     )
 
 
@@ -344,7 +344,7 @@ def policy_bind(*, merchant: Merchant, bind: BindRequest, actor: str) -> Policy:
     the quote; no look-before-insert query is needed. Any error aborts the caller's whole
     transaction, so no savepoint is taken.
     """
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic(savepoint=False):
         policy = _policy_from(merchant, bind, now, History.load(merchant, _covers([bind])))
         return _store_issued(merchant, [policy], actor)[0]
@@ -378,7 +378,7 @@ def policies_issue_batch(
             "items",
             f"A batch takes at most {settings.POLICY_BATCH_MAX_ITEMS} items.",
         )
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic(savepoint=False):
         errors: dict[int, ApplicationError] = {}
         policies: dict[int, Policy] = {}
@@ -479,7 +479,7 @@ def policy_end(
 
 
 def policy_cancel(*, policy: Policy, actor: str, reason: str = "cancelled") -> Policy:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         policy = Policy.objects.select_for_update().select_related("product").get(pk=policy.pk)
         if policy.status != PolicyStatus.ACTIVE:
@@ -511,13 +511,13 @@ def policy_complete(*, policy: Policy, actor: str, reason: str) -> None:
         actor=actor,
         reason=reason,
         refund=Decimal("0.00"),
-        now=timezone.now(),
+        now=clock.now(),
     )
 
 
 def policies_expire(*, actor: str, limit: int = 1000) -> int:
     """End the cover of active policies whose cover period has run out."""
-    now = timezone.now()
+    now = clock.now()
     expired = 0
     with transaction.atomic():
         due = (
@@ -576,7 +576,7 @@ def policy_record_payout(
             actor=actor,
             reason=f"claim {claim_id} paid",
             refund=Decimal("0.00"),
-            now=timezone.now(),
+            now=clock.now(),
         )
     return policy
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from config import clock
 from insurance.models import Policy, RiskProfile, RiskSubject
 
 HISTORY_DAYS = 365
@@ -16,7 +16,7 @@ def risk_profiles_refresh(*, history_days: int = HISTORY_DAYS) -> int:
 
     A periodic job, so issuance never updates a shared counter row. Returns profiles written.
     """
-    now = timezone.now()
+    now = clock.now()
     recent = Policy.objects.filter(issued_at__gte=now - timedelta(days=history_days))
     counts = {
         "policies": Count("id"),

@@ -24,8 +24,8 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils import timezone
 
+from config import clock
 from config.errors import ApplicationError, ConflictError, NotFoundError
 from insurance import webhook_http
 from insurance.models import (
@@ -63,7 +63,7 @@ def webhook_signature(*, signing_secrets: list[str], timestamp: int, body: bytes
 
 def _signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
     expires_at = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires_at is not None and expires_at > timezone.now():
+    if endpoint.previous_secret and expires_at is not None and expires_at > clock.now():
         return [endpoint.secret, endpoint.previous_secret]
     return [endpoint.secret]
 
@@ -157,7 +157,7 @@ def webhook_endpoint_rotate_secret(
         grace = timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS)
         if grace > timedelta(0):
             endpoint.previous_secret = endpoint.secret
-            endpoint.previous_secret_expires_at = timezone.now() + grace
+            endpoint.previous_secret_expires_at = clock.now() + grace
         else:
             endpoint.previous_secret, endpoint.previous_secret_expires_at = "", None
         endpoint.secret = _new_secret()
@@ -168,7 +168,7 @@ def webhook_endpoint_rotate_secret(
 
 def webhook_previous_secrets_forget() -> int:
     """Erase replaced secrets whose grace period is over (housekeeping); returns how many."""
-    return WebhookEndpoint.objects.filter(previous_secret_expires_at__lte=timezone.now()).update(
+    return WebhookEndpoint.objects.filter(previous_secret_expires_at__lte=clock.now()).update(
         previous_secret="", previous_secret_expires_at=None
     )
 
@@ -264,7 +264,7 @@ def webhook_deliver(*, delivery_id: int, outbox_id: int | None = None) -> Webhoo
         )
         delivery.attempts += 1
         if ok:
-            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
+            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, clock.now()
         elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
         delivery.save(update_fields=["attempts", "status", "delivered_at"])

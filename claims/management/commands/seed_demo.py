@@ -1,9 +1,16 @@
-"""Demo data for the quick start: a merchant and its API key, logins, policies and claims.
+"""Demo data for the quick start: a merchant and its API key, logins, and 90 days of business.
 
-Safe to run again: it adds what is missing, and rotates the demo API key (printed once). The
-claims are decided by the worker once it starts, like real ones.
+Safe to run again: it adds what is missing, and rotates the demo API key (printed once).
+
+The business is recorded as it would have happened: each checkout, delivery, return, claim and
+payout runs through the services at its own moment of the last 90 days (config.clock), and
+the worker's part (screening a claim, opening a return's claim) is run at its moment too. So
+the ledger, the policies and the claims agree, and the dashboard's charts have history.
 """
 
+import io
+import random
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -11,13 +18,15 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from PIL import Image
 
 from claims.demo import produce_photo
 from claims.models import REVIEWERS_GROUP
 from claims.photos import photo_check
-from claims.services import claim_file_deposit, claim_submit
-from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind
+from claims.services import claim_file_deposit, claim_open_for_return, claim_screen, claim_submit
+from config import clock
+from config.clock import clock_at
+from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind, Policy
 from insurance.services.api_keys import api_key_create, api_key_revoke, merchant_create
 from insurance.services.orders import order_event_record
 from insurance.services.policies import BindRequest, CoverRequest, policy_bind
@@ -25,16 +34,26 @@ from insurance.services.policies import BindRequest, CoverRequest, policy_bind
 DEMO_MERCHANT = "demo-shop"
 DEMO_KEY_NAME = "demo"
 ACTOR = "system:seed_demo"
+DAYS = 90
 # (username, password, role). Demo logins only: make run is not a production deployment.
 DEMO_LOGINS = [
     ("admin", "admin", "staff"),
     ("reviewer", "reviewer", "reviewer"),
     ("merchant", "merchant", "merchant"),
 ]
+REGIONS = ["CN-SH", "CN-SH/Shanghai", "CN-ZJ", "CN-GD", "CN-BJ", "CN-XJ"]
+APPAREL = ["apparel", "shoes", "bags", "home", "beauty", "books"]
+PRODUCE = ["fruit", "fruit", "vegetables", "seafood", "live_seafood", "meat"]
 
 
-def _photo(seed: int):
-    return photo_check(SimpleUploadedFile(f"produce-{seed}.jpg", produce_photo(seed=seed)))
+def _photo(seed: int, *, turn: Image.Transpose | None = None):
+    """A generated spoilage photo; `turn` re-shoots the same scene turned or mirrored."""
+    content = produce_photo(seed=seed)
+    if turn is not None:
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(content)).transpose(turn).save(buffer, "JPEG", quality=88)
+        content = buffer.getvalue()
+    return photo_check(SimpleUploadedFile(f"produce-{seed}.jpg", content))
 
 
 class Command(BaseCommand):
@@ -54,7 +73,7 @@ class Command(BaseCommand):
             for old_key in ApiKey.objects.filter(merchant=merchant, name=DEMO_KEY_NAME):
                 api_key_revoke(api_key=old_key)
             _, raw_key = api_key_create(merchant=merchant, name=DEMO_KEY_NAME)
-            created = 0 if merchant.policies.exists() else self._business(merchant)
+            created = 0 if merchant.policies.exists() else Business(merchant).run()
         self.stdout.write(f"Demo merchant: {merchant.slug} ({created} policies created)")
         self.stdout.write(f"Demo API key (shown once, the previous demo key is revoked): {raw_key}")
         for username, password, role in DEMO_LOGINS:
@@ -79,100 +98,145 @@ class Command(BaseCommand):
                 user = users.create_user(username=username, password=password)
                 MerchantMembership.objects.create(user=user, merchant=merchant)
 
-    def _bind(self, merchant: Merchant, order_ref: str, **cover) -> object:
-        bind = BindRequest(order_ref=order_ref, cover=CoverRequest(**cover))
-        return policy_bind(merchant=merchant, bind=bind, actor=ACTOR)
 
-    def _event(self, merchant: Merchant, order_ref: str, kind: str, **extra) -> None:
-        order_event_record(
-            merchant=merchant,
-            order_ref=order_ref,
-            kind=kind,
-            occurred_at=timezone.now(),
-            actor=ACTOR,
-            **extra,
+class Business:
+    """90 days of a fresh-food shop's orders, returns and claims, in time order."""
+
+    def __init__(self, merchant: Merchant) -> None:
+        self.merchant = merchant
+        self.now = clock.now()
+        self.rng = random.Random(DAYS)  # noqa: S311 - the same demo every time
+        self.orders = 0
+
+    def at(self, days_ago: float) -> datetime:
+        return self.now - timedelta(days=days_ago)
+
+    def run(self) -> int:
+        produce = []
+        for day in range(DAYS, 0, -1):
+            busy = 1 if self.at(day).weekday() >= 5 else 0  # weekends sell more
+            for _ in range(self.rng.randint(1, 3) + busy):
+                self.shipping_order(day - self.rng.random())
+            for _ in range(self.rng.randint(1, 2) + busy):
+                produce.append(self.produce_order(day - self.rng.random()))
+        self.produce_claims([p for p in produce if p is not None])
+        self.deposit()
+        return Policy.objects.filter(merchant=self.merchant).count()
+
+    def _bind(self, days_ago: float, order_ref: str = "", **cover) -> Policy:
+        self.orders += 1
+        order_ref = order_ref or f"DEMO-{self.orders:04d}"
+        with clock_at(self.at(days_ago)):
+            return policy_bind(
+                merchant=self.merchant,
+                bind=BindRequest(order_ref=order_ref, cover=CoverRequest(**cover)),
+                actor=ACTOR,
+            )
+
+    def _event(self, policy: Policy, days_ago: float, kind: str, **extra) -> bool:
+        """An order event at its moment; False if that moment has not come yet."""
+        if days_ago <= 0:
+            return False
+        moment = self.at(days_ago)
+        with clock_at(moment):
+            order_event_record(
+                merchant=self.merchant,
+                order_ref=policy.order_ref,
+                kind=kind,
+                occurred_at=moment,
+                actor=ACTOR,
+                **extra,
+            )
+        return True
+
+    def shipping_order(self, days_ago: float) -> None:
+        buyer = f"buyer-{self.rng.randint(1, 120)}"
+        policy = self._bind(
+            days_ago,
+            product="shipping_return",
+            order_value=Decimal(self.rng.randint(59, 599)),
+            buyer_ref=buyer,
+            category=self.rng.choice(APPAREL),
+            buyer_region=self.rng.choice(REGIONS),
         )
+        returned_after = days_ago - self.rng.uniform(2, 6)
+        if self.rng.random() < 0.05 and returned_after > 0:
+            tracking = f"SF{policy.pk:010d}"
+            self._event(
+                policy, returned_after, OrderEventKind.RETURN_SHIPPED, tracking_number=tracking
+            )
+            # What the worker does when the event's task arrives, a few seconds later.
+            with clock_at(self.at(returned_after) + timedelta(seconds=5)):
+                claim_open_for_return(policy_id=policy.pk, tracking_number=tracking)
+        else:
+            self._event(policy, days_ago - self.rng.uniform(7, 10), OrderEventKind.COMPLETED)
 
-    def _business(self, merchant: Merchant) -> int:
-        """A few days of business: what a merchant and a reviewer would see."""
-        produce, shipping = [], []
-        for number in range(1, 9):
-            produce.append(
-                self._bind(
-                    merchant,
-                    f"DEMO-F{number:03d}",
-                    product="fresh_produce",
-                    order_value=Decimal(60 + number * 23),
-                    buyer_ref=f"buyer-{number}",
-                    category="live_seafood" if number % 3 == 0 else "fruit",
-                    transit_days=1 + number % 3,
-                )
+    def produce_order(self, days_ago: float) -> tuple[Policy, float] | None:
+        """A produce order, delivered a day or two after checkout: (policy, delivered days
+        ago), or None while it is on its way."""
+        policy = self._bind(
+            days_ago,
+            product="fresh_produce",
+            order_value=Decimal(self.rng.randint(49, 399)),
+            buyer_ref=f"buyer-{self.rng.randint(1, 120)}",
+            category=self.rng.choice(PRODUCE),
+            transit_days=self.rng.randint(1, 3),
+        )
+        delivered = days_ago - self.rng.uniform(0.5, 2)
+        if not self._event(policy, delivered, OrderEventKind.DELIVERED):
+            return None
+        return policy, delivered
+
+    def _claim(self, order: tuple[Policy, float], photo, amount: Decimal, description: str):
+        """A buyer's spoilage claim some hours after delivery, screened a minute later."""
+        policy, delivered = order
+        days_ago = max(delivered - self.rng.uniform(0.05, 1.5), 0.01)
+        with clock_at(self.at(days_ago)):
+            claim = claim_submit(
+                merchant=self.merchant,
+                policy_id=policy.pk,
+                claimant_ref=policy.buyer_ref,
+                amount=amount,
+                description=description,
+                photos=[photo],
+                actor=ACTOR,
             )
-            shipping.append(
-                self._bind(
-                    merchant,
-                    f"DEMO-S{number:03d}",
-                    product="shipping_return",
-                    order_value=Decimal(99 + number * 31),
-                    buyer_ref=f"buyer-{number}",
-                    category="apparel",
-                    buyer_region=["CN-SH", "CN-GD", "CN-XJ"][number % 3],
-                )
-            )
-            self._event(merchant, f"DEMO-F{number:03d}", OrderEventKind.DELIVERED)
+        with clock_at(self.at(days_ago) + timedelta(minutes=1)):
+            claim_screen(claim_id=claim.pk)
+
+    def produce_claims(self, delivered: list[tuple[Policy, float]]) -> None:
+        """Most orders end well; a few spoil (the buyer claims part of the order). Three late
+        claims reuse an earlier claim's photo (as taken, turned, mirrored) and wait for a
+        reviewer; one asks for more than the cover and is refused."""
+        older, recent = delivered[: len(delivered) * 3 // 4], delivered[len(delivered) * 3 // 4 :]
+        for n, order in enumerate(self.rng.sample(older, 4)):
+            part = Decimal(self.rng.choice([10, 15, 20])) / 100
+            amount = (order[0].cover * part).quantize(Decimal("0.01"))
+            self._claim(order, _photo(seed=1000 + n), amount, "Arrived spoiled.")
+        turns = [None, Image.Transpose.ROTATE_90, Image.Transpose.FLIP_LEFT_RIGHT]
+        for n, (order, turn) in enumerate(zip(recent[-4:-1], turns, strict=True)):
+            half = (order[0].cover / 2).quantize(Decimal("0.01"))
+            self._claim(order, _photo(seed=1000 + n, turn=turn), half, "Crabs dead on arrival.")
+        self._claim(recent[-1], _photo(seed=999), recent[-1][0].cover + 100, "Asks too much.")
+        for policy, delivered_days_ago in delivered:
+            if not policy.claims.exists():
+                self._event(policy, delivered_days_ago - 3, OrderEventKind.COMPLETED)
+
+    def deposit(self) -> None:
         deposit = self._bind(
-            merchant,
-            "DEPOSIT-2026",
+            80,
+            order_ref=f"DEPOSIT-{self.at(80).year}",
             product="merchant_deposit",
             deposit_amount=Decimal("20000.00"),
             term_months=12,
         )
-        # Spoilage claims with new photos (paid by the worker) ...
-        for policy in produce[:3]:
-            claim_submit(
-                merchant=merchant,
-                policy_id=policy.pk,
-                claimant_ref=policy.buyer_ref,
-                amount=policy.cover,
-                description="Arrived spoiled.",
-                photos=[_photo(seed=policy.pk)],
+        with clock_at(self.at(45)):
+            claim = claim_file_deposit(
+                policy_id=deposit.pk,
+                claimant_ref="buyer-77",
+                amount=Decimal("120.00"),
+                description="Merchant refused a refund for an undelivered order.",
                 actor=ACTOR,
             )
-        # ... one reusing the first claim's photo from another buyer (goes to a reviewer) ...
-        claim_submit(
-            merchant=merchant,
-            policy_id=produce[3].pk,
-            claimant_ref="buyer-4",
-            amount=produce[3].cover,
-            description="Crabs dead on arrival.",
-            photos=[_photo(seed=produce[0].pk)],
-            actor=ACTOR,
-        )
-        # ... and one asking for more than the cover (rejected, with its reason).
-        claim_submit(
-            merchant=merchant,
-            policy_id=produce[4].pk,
-            claimant_ref="buyer-5",
-            amount=produce[4].cover + Decimal("100.00"),
-            description="Asks too much.",
-            photos=[_photo(seed=999)],
-            actor=ACTOR,
-        )
-        # Returns that open their claims, orders that complete, and a deposit claim.
-        for policy in shipping[:4]:
-            self._event(
-                merchant,
-                policy.order_ref,
-                OrderEventKind.RETURN_SHIPPED,
-                tracking_number=f"SF{policy.pk:010d}",
-            )
-        for policy in shipping[4:6]:
-            self._event(merchant, policy.order_ref, OrderEventKind.COMPLETED)
-        claim_file_deposit(
-            policy_id=deposit.pk,
-            claimant_ref="buyer-9",
-            amount=Decimal("350.00"),
-            description="Merchant refused a refund for an undelivered order.",
-            actor=ACTOR,
-        )
-        return len(produce) + len(shipping) + 1
+        with clock_at(self.at(45) + timedelta(minutes=1)):
+            claim_screen(claim_id=claim.pk)
