@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from claims.models import Claim, ClaimEvent, ClaimPhoto, ClaimRules, Payout, Recovery
 from insurance.admin import ReadOnlyAdmin
@@ -18,7 +20,20 @@ class ClaimPhotoInline(admin.TabularInline):
     model = ClaimPhoto
     extra = 0
     can_delete = False
-    readonly_fields = ["image", "content_type", "size", "width", "height", "uploaded_at"]
+    # Photos are not public media: they are shown through the reviewers' photo view, which
+    # checks who asks (the stored file's /media/ address is served by nothing).
+    fields = ["thumbnail", "content_type", "size", "width", "height", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description="photo")
+    def thumbnail(self, photo: ClaimPhoto) -> str:
+        url = reverse("review:photo", args=[photo.pk])
+        return format_html(
+            '<a href="{}"><img src="{}" alt="claim photo {}" style="max-height:120px"></a>',
+            url,
+            url,
+            photo.pk,
+        )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -30,7 +30,8 @@ CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
         {ClaimStatus.APPROVED, ClaimStatus.NEEDS_REVIEW, ClaimStatus.REJECTED}
     ),
     ClaimStatus.NEEDS_REVIEW: frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED}),
-    ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
+    # Back to review: a reviewer's approval undone while its payout is held.
+    ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID, ClaimStatus.NEEDS_REVIEW}),
     ClaimStatus.PAID: frozenset({ClaimStatus.RECOVERY_PENDING}),
     ClaimStatus.RECOVERY_PENDING: frozenset({ClaimStatus.RECOVERED, ClaimStatus.WRITTEN_OFF}),
     ClaimStatus.REJECTED: frozenset(),

@@ -1,3 +1,4 @@
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from claims.models import Claim, ClaimPhoto, ClaimStatus
@@ -12,6 +13,7 @@ def claims_for_merchant(*, merchant: Merchant) -> QuerySet[Claim]:
 def claim_get_for_merchant(*, merchant: Merchant, claim_id: int) -> Claim:
     claim = (
         claims_for_merchant(merchant=merchant)
+        .select_related("policy", "recovery")
         .prefetch_related("events", "photos")
         .filter(pk=claim_id)
         .first()
@@ -22,13 +24,34 @@ def claim_get_for_merchant(*, merchant: Merchant, claim_id: int) -> Claim:
     return claim
 
 
-def claim_queue() -> QuerySet[Claim]:
-    """Claims that need a person: riskiest first, then oldest."""
-    return (
+def claim_queue(*, product: str = "", merchant: str = "", reason: str = "") -> QuerySet[Claim]:
+    """Claims that need a person: riskiest first, then oldest; optionally only one product's
+    (code), one merchant's (slug) or those carrying one review reason (code)."""
+    claims = (
         Claim.objects.filter(status=ClaimStatus.NEEDS_REVIEW)
         .select_related("merchant", "product", "policy", "assigned_to")
         .order_by("-risk_score", "submitted_at", "id")
     )
+    if product:
+        claims = claims.filter(product__code=product)
+    if merchant:
+        claims = claims.filter(merchant__slug=merchant)
+    if reason:
+        claims = _with_reason(claims, reason)
+    return claims
+
+
+def _with_reason(claims: QuerySet[Claim], code: str) -> QuerySet[Claim]:
+    if connection.features.supports_json_field_contains:
+        return claims.filter(review_reasons__contains=[{"code": code}])
+    # SQLite (the embedded default) has no JSON containment: the queue's reasons are read
+    # and matched here (the queue holds the claims waiting for a person, not every claim).
+    matching = [
+        pk
+        for pk, reasons in claims.values_list("pk", "review_reasons")
+        if any(reason.get("code") == code for reason in reasons)
+    ]
+    return claims.filter(pk__in=matching)
 
 
 def claim_queue_reason_counts() -> dict[str, int]:
@@ -74,6 +97,16 @@ def claimant_history(*, claimant_ref: str, exclude_claim_id: int, limit: int = 2
         .select_related("merchant", "product")
         .order_by("-submitted_at")[:limit]
     )
+
+
+def claim_photo_for_merchant(*, merchant: Merchant, photo_id: int) -> ClaimPhoto | None:
+    """A photo of one of the merchant's claims; None for another merchant's, as for none."""
+    return ClaimPhoto.objects.filter(pk=photo_id, claim__merchant=merchant).first()
+
+
+def claim_photo_for_review(*, photo_id: int) -> ClaimPhoto | None:
+    """Any claim's photo: reviewers look at every merchant's claims."""
+    return ClaimPhoto.objects.filter(pk=photo_id).first()
 
 
 def claim_photo_by_ref(*, photo_ref: str) -> ClaimPhoto | None:

@@ -273,6 +273,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_THOUSAND_SEPARATOR = True
+# Our own date and number formats per language (config/formats): one date format each, and
+# Chinese money grouped in thousands.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -343,6 +346,8 @@ CLAIM_PHOTO_MAX_PIXELS_PER_BYTE = env.int("CLAIM_PHOTO_MAX_PIXELS_PER_BYTE", def
 CLAIM_MAX_PHOTOS = env.int("CLAIM_MAX_PHOTOS", default=6)
 # Fraud checks: how many index candidates a photo is verified against, at most.
 FRAUD_MAX_CANDIDATES = env.int("FRAUD_MAX_CANDIDATES", default=8)
+# A reviewer's approval can be undone for this long; the payout waits until then (0: no undo).
+CLAIM_APPROVAL_UNDO_SECONDS = env.int("CLAIM_APPROVAL_UNDO_SECONDS", default=10)
 # Pays approved claims: a class with pay(claim) -> reference (claims.payouts).
 CLAIMS_PAYOUT_PROVIDER = env.str(
     "CLAIMS_PAYOUT_PROVIDER", default="claims.payouts.LedgerPayoutProvider"

@@ -1,5 +1,9 @@
+import json
+
+from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.html import format_html, format_html_join
 
 from insurance.models import (
     ApiKey,
@@ -69,9 +73,55 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadableJSONField(forms.JSONField):
+    """A JSON box that shows its value indented, one key or list item a line (Django's shows it
+    on one line), sized to fit. Saving still goes through Product.clean's checks."""
+
+    def prepare_value(self, value):
+        if isinstance(value, str):  # what staff typed, shown back with its error
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "class": "readable-json", "rows": 14, "cols": 90}
+
+
+def _cell(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: x{factor}" for key, factor in value.items())
+    if isinstance(value, list):
+        return ", ".join(f"from {threshold}: x{factor}" for threshold, factor in value)
+    return str(value)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    """Products are edited here; Product.clean checks rating tables and cover tables."""
+    """Products are edited here; Product.clean checks rating tables and cover tables. The
+    rating tables are shown as a table beside the JSON that edits them."""
+
+    formfield_overrides = {models.JSONField: {"form_class": ReadableJSONField}}
+    readonly_fields = ["rating_table"]
+
+    @admin.display(description="Rating factors, as priced")
+    def rating_table(self, product: Product) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    factor.get("name", ""),
+                    factor.get("input", ""),
+                    _cell(factor.get("lookup") or factor.get("steps") or ""),
+                    factor.get("default") or factor.get("risk", ""),
+                )
+                for factor in product.rating_factors or []
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>name</th><th>input</th><th>factors</th>"
+            "<th>default / risk</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     list_display = [
         "code",
@@ -95,6 +145,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "max_exposure",
                     "base_amount",
                     "base_rate",
+                    "rating_table",
                     "rating_factors",
                     "min_premium",
                     "max_premium",

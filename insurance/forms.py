@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from insurance.labels import product_label
 from insurance.models import PolicyStatus, Product, WebhookEventType
 
 PERIODS = [(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days"))]
@@ -17,7 +18,9 @@ class PeriodForm(forms.Form):
 
 
 def _product_choices():
-    return [("", _("All products"))] + [(p.code, p.name) for p in Product.objects.order_by("code")]
+    return [("", _("All products"))] + [
+        (p.code, product_label(p)) for p in Product.objects.order_by("code")
+    ]
 
 
 class ListFilterForm(forms.Form):

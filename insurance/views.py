@@ -16,19 +16,19 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, NotFoundError
 from config.streaming import csv_response
 from insurance.forms import ApiKeyForm, PeriodForm, PolicyFilterForm, WebhookEndpointForm
+from insurance.labels import product_label
 from insurance.selectors import (
     api_keys_for_merchant,
     merchant_daily_figures,
     merchant_for_user,
     policies_for_merchant,
-    policy_get_for_merchant,
     webhook_deliveries_for_merchant,
     webhook_endpoints_for_merchant,
 )
@@ -86,19 +86,37 @@ def page_of(request: HttpRequest, queryset: QuerySet):
 
 
 # --- Dashboard -------------------------------------------------------------------------------
+def _change(now, before):
+    """How a figure moved against the previous period: a ratio (0.25 is 25% more), or None
+    when there is nothing to compare with."""
+    if now is None or not before:
+        return None
+    return (now - before) / before
+
+
 @merchant_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
     end = timezone.localdate()
-    figures = merchant_daily_figures(
-        merchant=request.merchant, start=end - timedelta(days=days - 1), end=end
-    )
+    start = end - timedelta(days=days - 1)
+    figures = merchant_daily_figures(merchant=request.merchant, start=start, end=end)
+    previous = merchant_daily_figures(
+        merchant=request.merchant, start=start - timedelta(days=days), end=start - timedelta(1)
+    )["totals"]
+    totals = figures["totals"]
     chart = {
         "days": [day.isoformat() for day in figures["days"]],
+        "day_labels": [formats.date_format(day, "MONTH_DAY_FORMAT") for day in figures["days"]],
+        "products": {code: product_label(code) for code in figures["series"]},
         "series": {
             code: {name: [float(v) for v in values] for name, values in data.items()}
             for code, data in figures["series"].items()
+        },
+        # Where a click on a chart goes: the list of that day's policies or paid claims.
+        "links": {
+            "policies": reverse("merchant:policies"),
+            "claims": reverse("merchant:claims"),
         },
     }
     return render(
@@ -107,7 +125,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "days": days,
-            "totals": figures["totals"],
+            "totals": totals,
+            "previous": previous,
+            "changes": {
+                **{name: _change(totals[name], previous[name]) for name in totals},
+                # The loss ratio moves in points, not in a share of itself.
+                "loss_ratio": None
+                if totals["loss_ratio"] is None or previous["loss_ratio"] is None
+                else totals["loss_ratio"] - previous["loss_ratio"],
+            },
             "chart": chart,
             "section": "dashboard",
         },
@@ -167,19 +193,6 @@ def policy_list(request: HttpRequest) -> HttpResponse:
         request,
         "merchant/policy_list.html",
         {"form": form, "page": page_of(request, policies), "section": "policies"},
-    )
-
-
-@merchant_required
-def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
-    try:
-        policy = policy_get_for_merchant(merchant=request.merchant, policy_id=policy_id)
-    except ApplicationError:
-        raise Http404 from None
-    return render(
-        request,
-        "merchant/policy_detail.html",
-        {"policy": policy, "events": policy.events.all(), "section": "policies"},
     )
 
 

@@ -1,4 +1,5 @@
-"""The merchant portal's claim pages: the claims list and detail, and deposit insurance."""
+"""The merchant portal's claim pages: the claims list and detail with its photos, a policy with
+its claims, and deposit insurance."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,13 +8,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from claims.models import Claim, ClaimStatus
-from claims.selectors import claims_for_merchant, deposit_claims_for_policies
+from claims.models import ClaimStatus
+from claims.selectors import (
+    claim_get_for_merchant,
+    claim_photo_for_merchant,
+    claims_for_merchant,
+    deposit_claims_for_policies,
+)
+from claims.views.photos import photo_response
 from config.errors import ApplicationError
 from config.streaming import csv_response
 from insurance.forms import DepositQuoteForm, ListFilterForm
 from insurance.models import Exposure, PolicyStatus
-from insurance.selectors import policies_for_merchant, quote_get_for_merchant
+from insurance.selectors import (
+    policies_for_merchant,
+    policy_get_for_merchant,
+    quote_get_for_merchant,
+)
 from insurance.services.policies import BindRequest, CoverRequest, policy_bind, quote_create
 from insurance.views import filtered, merchant_required, page_of, web_actor
 
@@ -89,19 +100,48 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 @merchant_required
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim: Claim | None = (
-        claims_for_merchant(merchant=request.merchant)
-        .select_related("policy")
-        .prefetch_related("events", "photos")
-        .filter(pk=claim_id)
-        .first()
-    )
-    if claim is None:
-        raise Http404
+    try:
+        claim = claim_get_for_merchant(merchant=request.merchant, claim_id=claim_id)
+    except ApplicationError:
+        raise Http404 from None
     return render(
         request,
         "merchant/claim_detail.html",
-        {"claim": claim, "events": claim.events.all(), "section": "claims"},
+        {
+            "claim": claim,
+            "photos": claim.photos.all(),
+            "payout": getattr(claim, "payout", None),
+            "recovery": getattr(claim, "recovery", None),
+            "events": claim.events.all(),
+            "section": "claims",
+        },
+    )
+
+
+@merchant_required
+def claim_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """A photo of one of the merchant's own claims (another merchant's is a 404)."""
+    return photo_response(claim_photo_for_merchant(merchant=request.merchant, photo_id=photo_id))
+
+
+@merchant_required
+def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
+    try:
+        policy = policy_get_for_merchant(merchant=request.merchant, policy_id=policy_id)
+    except ApplicationError:
+        raise Http404 from None
+    return render(
+        request,
+        "merchant/policy_detail.html",
+        {
+            "policy": policy,
+            "claims": claims_for_merchant(merchant=request.merchant).filter(policy=policy),
+            "order_policies": policies_for_merchant(merchant=request.merchant)
+            .filter(order_ref=policy.order_ref)
+            .count(),
+            "events": policy.events.all(),
+            "section": "policies",
+        },
     )
 
 

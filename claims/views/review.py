@@ -1,6 +1,7 @@
 """The reviewers' dashboard: the queue of claims that need a person, a claim with its evidence
 and every signal, and the decisions (audited; two reviewers cannot decide one claim)."""
 
+from datetime import datetime
 from functools import wraps
 
 from django import forms
@@ -8,40 +9,40 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claims.models import REVIEWERS_GROUP, ClaimPhoto, ReviewerRejectReason
+from claims.labels import signal_label
+from claims.models import REVIEWERS_GROUP, ReviewerRejectReason
 from claims.selectors import (
     claim_for_review,
     claim_photo_by_ref,
+    claim_photo_for_review,
     claim_queue,
     claim_queue_reason_counts,
     claimant_history,
 )
-from claims.services import claim_approve, claim_assign, claim_confirm_fraud, claim_reject
-from config.errors import ApplicationError, ConflictError
+from claims.services import (
+    claim_approval_undo,
+    claim_approval_undo_until,
+    claim_approve,
+    claim_assign,
+    claim_confirm_fraud,
+    claim_reject,
+)
+from claims.views.photos import photo_response
+from config.errors import ApplicationError, ConflictError, NotFoundError
 from fraud.selectors import claimant_trust_level
+from insurance.labels import product_label
 from insurance.models import Merchant, Product
 from insurance.views import web_actor
 
 QUEUE_PAGE_SIZE = 50
-# How to turn the new photo so it lines up with the earlier one it matched: the match's
-# transform names the turn applied to the new photo (PIL's ROTATE_90 is counterclockwise).
-ALIGN_CSS = {
-    "identity": "none",
-    "rot90": "rotate(-90deg)",
-    "rot180": "rotate(180deg)",
-    "rot270": "rotate(90deg)",
-    "mirror": "scaleX(-1)",
-    "mirror_rot90": "rotate(-90deg) scaleX(-1)",
-    "mirror_rot180": "rotate(180deg) scaleX(-1)",
-    "mirror_rot270": "rotate(90deg) scaleX(-1)",
-}
 
 
 def is_reviewer(user) -> bool:
@@ -61,13 +62,16 @@ def reviewer_required(view):
 
 class QueueFilterForm(forms.Form):
     product = forms.ChoiceField(label=gettext_lazy("Product"), required=False)
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=60)
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), required=False)
     merchant = forms.ChoiceField(label=gettext_lazy("Merchant"), required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, reasons=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("All products"))] + [
-            (p.code, p.name) for p in Product.objects.order_by("code")
+            (p.code, product_label(p)) for p in Product.objects.order_by("code")
+        ]
+        self.fields["reason"].choices = [("", _("Any reason"))] + [
+            (code, signal_label(code)) for code in reasons
         ]
         self.fields["merchant"].choices = [("", _("All merchants"))] + [
             (m.slug, m.name) for m in Merchant.objects.order_by("name")
@@ -75,19 +79,17 @@ class QueueFilterForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("approve", "approve"), ("reject", "reject"), ("fraud", "fraud")]
-    )
+    action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "reject", "fraud")])
     reason_code = forms.ChoiceField(
         label=gettext_lazy("Reason"),
         required=False,
-        choices=[("", "—"), *ReviewerRejectReason.choices],
+        choices=[("", gettext_lazy("Reason to reject…")), *ReviewerRejectReason.choices],
     )
     note = forms.CharField(
         label=gettext_lazy("Note"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 1, "placeholder": gettext_lazy("Note (optional)")}),
     )
 
     def clean(self):
@@ -97,31 +99,45 @@ class DecisionForm(forms.Form):
         return data
 
 
-def _queue(params) -> tuple[QueueFilterForm, object]:
-    form = QueueFilterForm(params or None)
-    claims = claim_queue()
-    if form.is_valid():
-        if form.cleaned_data["product"]:
-            claims = claims.filter(product__code=form.cleaned_data["product"])
-        if form.cleaned_data["merchant"]:
-            claims = claims.filter(merchant__slug=form.cleaned_data["merchant"])
-        if form.cleaned_data["reason"]:
-            claims = claims.filter(review_reasons__contains=[{"code": form.cleaned_data["reason"]}])
-    return form, claims
+def _queue(params, reason_counts: dict[str, int]) -> tuple[QueueFilterForm, object]:
+    # A reason that no claim in the queue carries is still a valid filter (it finds nothing).
+    reasons = [*reason_counts, *([params["reason"]] if params.get("reason") else [])]
+    form = QueueFilterForm(params or None, reasons=dict.fromkeys(reasons))
+    if not form.is_valid():
+        return form, claim_queue()
+    return form, claim_queue(
+        product=form.cleaned_data["product"],
+        merchant=form.cleaned_data["merchant"],
+        reason=form.cleaned_data["reason"],
+    )
+
+
+def _with_undo(request: HttpRequest, context: dict) -> dict:
+    """The reviewer's last approval while it can still be undone, shown on the next page."""
+    undo = request.session.pop("undo", None)
+    if undo is not None:
+        left = datetime.fromisoformat(undo["until"]) - timezone.now()
+        undo = (
+            {**undo, "seconds_left": int(left.total_seconds())}
+            if left.total_seconds() >= 1
+            else None
+        )
+    return {**context, "undo": undo}
 
 
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    form, claims = _queue(request.GET)
+    reason_counts = claim_queue_reason_counts()
+    form, claims = _queue(request.GET, reason_counts)
     context = {
         "form": form,
         "page": Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
-        "reason_counts": claim_queue_reason_counts(),
+        "reason_counts": reason_counts,
         "section": "queue",
     }
     if request.htmx:  # a filter changed: only the table is redrawn
         return render(request, "review/_queue_table.html", context)
-    return render(request, "review/queue.html", context)
+    return render(request, "review/queue.html", _with_undo(request, context))
 
 
 def _matches(claim) -> list[dict]:
@@ -135,10 +151,11 @@ def _matches(claim) -> list[dict]:
         matches.append(
             {
                 **reason,
+                "indexed_at": datetime.fromisoformat(reason["indexed_at"]),
+                "matched_claim_id": int(reason["matched_claim_ref"].partition(":")[2]),
                 "new": new,
                 "earlier": earlier,
                 "earlier_claim": earlier.claim if earlier else None,
-                "align": ALIGN_CSS.get(reason.get("transform"), "none"),
             }
         )
     return matches
@@ -155,22 +172,29 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     return render(
         request,
         "review/claim.html",
-        {
-            "claim": claim,
-            "policy": claim.policy,
-            "photos": claim.photos.all(),
-            "events": claim.events.all(),
-            "matches": _matches(claim),
-            "signals": claim.review_reasons,
-            "history": claimant_history(claimant_ref=claim.claimant_ref, exclude_claim_id=claim.pk),
-            "trust_level": claimant_trust_level(claimant_ref=claim.claimant_ref),
-            "previous_id": order[position - 1] if position else None,
-            "next_id": order[position + 1]
-            if position is not None and position + 1 < len(order)
-            else None,
-            "form": DecisionForm(),
-            "section": "queue",
-        },
+        _with_undo(
+            request,
+            {
+                "claim": claim,
+                "policy": claim.policy,
+                "photos": claim.photos.all(),
+                "events": claim.events.all(),
+                "matches": _matches(claim),
+                # Grouped by code on the page (one photo may match several claims).
+                "signals": sorted(claim.review_reasons, key=lambda r: (-r["weight"], r["code"])),
+                "history": claimant_history(
+                    claimant_ref=claim.claimant_ref, exclude_claim_id=claim.pk
+                ),
+                "trust_level": claimant_trust_level(claimant_ref=claim.claimant_ref),
+                "previous_id": order[position - 1] if position else None,
+                "next_id": order[position + 1]
+                if position is not None and position + 1 < len(order)
+                else None,
+                "form": DecisionForm(),
+                "undo_until": claim_approval_undo_until(claim=claim),
+                "section": "queue",
+            },
+        ),
     )
 
 
@@ -198,9 +222,14 @@ def claim_decide(request: HttpRequest, claim_id: int) -> HttpResponse:
     try:
         if action == "approve":
             claim_approve(claim_id=claim_id, actor=actor, note=note)
-            messages.success(
-                request, _("Claim %(id)s approved; the payout is on its way.") % {"id": claim_id}
-            )
+            until = claim_approval_undo_until(claim=claim_for_review(claim_id=claim_id))
+            if until is not None:
+                request.session["undo"] = {"claim_id": claim_id, "until": until.isoformat()}
+            else:
+                messages.success(
+                    request,
+                    _("Claim %(id)s approved; the payout is on its way.") % {"id": claim_id},
+                )
         elif action == "reject":
             claim_reject(
                 claim_id=claim_id,
@@ -232,14 +261,26 @@ def claim_decide(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @reviewer_required
-def photo(request: HttpRequest, photo_id: int) -> FileResponse:
-    photo = ClaimPhoto.objects.filter(pk=photo_id).first()
-    if photo is None:
-        raise Http404
+@require_POST
+def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
     try:
-        file = photo.image.open("rb")
-    except OSError:
+        claim_approval_undo(claim_id=claim_id, actor=web_actor(request))
+    except NotFoundError:
         raise Http404 from None
-    response = FileResponse(file, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    except ConflictError:
+        messages.warning(
+            request, _("Too late: the payout of claim %(id)s was released.") % {"id": claim_id}
+        )
+    else:
+        messages.success(
+            request,
+            _("Approval of claim %(id)s undone: it is back in the queue.") % {"id": claim_id},
+        )
+    return redirect("review:claim", claim_id=claim_id)
+
+
+@reviewer_required
+def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    return photo_response(
+        claim_photo_for_review(photo_id=photo_id), turn=request.GET.get("turn", "identity")
+    )

@@ -27,3 +27,12 @@ def percent(ratio) -> str:
     if ratio is None:
         return "—"
     return formats.number_format(Decimal(ratio) * 100, 1, use_l10n=True) + "%"
+
+
+@register.filter
+def change(ratio) -> str:
+    """A signed percentage, +12.5% or −3.0%, for a figure's move against another period."""
+    if ratio is None:
+        return "—"
+    sign = "+" if ratio >= 0 else "−"
+    return sign + percent(abs(ratio))

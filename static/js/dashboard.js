@@ -1,34 +1,62 @@
-// Draws the merchant dashboard's charts from the data the page embeds (#chart-data).
+// Draws the merchant dashboard's charts from the data the page embeds (#chart-data). A click
+// on a day opens that day's policies (or paid claims) in the lists.
 (function () {
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   const labels = JSON.parse(document.getElementById("chart-labels").textContent);
-  const colours = ["#0a5dc2", "#e37400", "#137333", "#a142f4", "#b3261e"];
+  const colours = ["#0a5dc2", "#c25400", "#137333", "#8430ce", "#b3261e"];
   const products = Object.keys(data.series);
   const sum = (name) => data.days.map((_, i) =>
     products.reduce((total, code) => total + data.series[code][name][i], 0));
   const premiums = sum("premiums");
   const claims = sum("claims");
-  const common = { responsive: true, maintainAspectRatio: false, animation: false };
+  const money = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 2 });
+  const percent = new Intl.NumberFormat(document.documentElement.lang, { style: "percent", maximumFractionDigits: 1 });
+
+  const drill = (list, extra) => (event, elements, chart) => {
+    if (!elements.length) return;
+    const { index, datasetIndex } = elements[0];
+    const day = data.days[index];
+    const query = new URLSearchParams({ date_from: day, date_to: day, ...extra(chart, datasetIndex) });
+    window.location.href = `${data.links[list]}?${query}`;
+  };
+  const pointer = (event, elements) => {
+    event.native.target.style.cursor = elements.length ? "pointer" : "default";
+  };
+  const common = (list, extra, format) => ({
+    responsive: true, maintainAspectRatio: false, animation: false,
+    onClick: drill(list, extra), onHover: pointer,
+    scales: { y: { beginAtZero: true, ticks: { callback: (v) => format.format(v) } } },
+  });
+  const none = () => ({});
   window.dashboardCharts = [
     new Chart(document.getElementById("money-chart"), {
-      type: "line", options: common,
-      data: { labels: data.days, datasets: [
-        { label: labels.premiums, data: premiums, borderColor: colours[0], tension: 0.2 },
-        { label: labels.claims, data: claims, borderColor: colours[4], tension: 0.2 },
+      type: "line",
+      // Premiums open the day's policies; claims paid open the day's paid claims.
+      options: common("policies", none, money),
+      data: { labels: data.day_labels, datasets: [
+        { label: labels.premiums, data: premiums, borderColor: colours[0], backgroundColor: colours[0], tension: 0.2, pointRadius: 2 },
+        { label: labels.claims, data: claims, borderColor: colours[4], backgroundColor: colours[4], tension: 0.2, pointRadius: 2 },
       ] },
     }),
     new Chart(document.getElementById("policies-chart"), {
       type: "bar",
-      options: { ...common, scales: { x: { stacked: true }, y: { stacked: true } } },
-      data: { labels: data.days, datasets: products.map((code, n) => ({
-        label: code, data: data.series[code].policies, backgroundColor: colours[n % 5] })) },
+      options: { ...common("policies", (chart, n) => ({ product: products[n] }), money),
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+      data: { labels: data.day_labels, datasets: products.map((code, n) => ({
+        label: data.products[code], data: data.series[code].policies, backgroundColor: colours[n % 5] })) },
     }),
     new Chart(document.getElementById("loss-chart"), {
-      type: "bar", options: common,
-      data: { labels: data.days, datasets: [{
+      type: "bar", options: common("claims", () => ({ status: "paid" }), percent),
+      data: { labels: data.day_labels, datasets: [{
         label: labels.ratio, backgroundColor: colours[2],
         data: premiums.map((p, i) => (p ? claims[i] / p : 0)) }] },
     }),
   ];
+  // The money chart: a click on the claims line opens paid claims instead of policies.
+  window.dashboardCharts[0].options.onClick = (event, elements, chart) => {
+    if (!elements.length) return;
+    const claimsLine = elements[0].datasetIndex === 1;
+    drill(claimsLine ? "claims" : "policies", () => (claimsLine ? { status: "paid" } : {}))(event, elements, chart);
+  };
   document.body.dataset.chartsDrawn = String(window.dashboardCharts.length);
 })();

@@ -1,5 +1,6 @@
 """Reviewer decisions (audited, once), confirmed fraud lowering trust, deposit recoveries."""
 
+from datetime import timedelta
 from decimal import Decimal
 from itertools import product as pairs
 
@@ -13,6 +14,8 @@ from claims.models import (
     Recovery,
 )
 from claims.services import (
+    claim_approval_undo,
+    claim_approval_undo_until,
     claim_approve,
     claim_assign,
     claim_confirm_fraud,
@@ -24,12 +27,15 @@ from claims.services import (
     recovery_record_repayment,
     recovery_write_off,
 )
+from config import clock
+from config.clock import clock_at
 from config.errors import ApplicationError, ConflictError
 from fraud.models import TrustChange
 from fraud.selectors import claimant_trust_level
 from insurance.models import Account, Policy
 from insurance.selectors import ledger_balances
 from outbox.models import OutboxTask
+from outbox.services import outbox_sweep
 from tests.claims.conftest import delivered_policy
 from tests.claims.helpers import photo, set_rules, submit
 from tests.factories import PolicyFactory
@@ -74,6 +80,49 @@ def flagged(api) -> Claim:
     )
     assert claim.status == ClaimStatus.NEEDS_REVIEW
     return claim
+
+
+def test_an_approval_is_held_for_the_undo_window_and_undone_without_paying(flagged, settings):
+    settings.CLAIM_APPROVAL_UNDO_SECONDS = 10
+
+    claim_approve(claim_id=flagged.pk, actor="user:rita")
+    held = OutboxTask.objects.get(task_name="claims.pay")
+    until = claim_approval_undo_until(claim=Claim.objects.get(pk=flagged.pk))
+    sent_at_once = outbox_sweep()
+    claim_approval_undo(claim_id=flagged.pk, actor="user:rita")
+
+    claim = Claim.objects.get(pk=flagged.pk)
+    assert until == held.available_at
+    assert timedelta(seconds=9) < held.available_at - clock.now() <= timedelta(seconds=10)
+    assert sent_at_once == 0  # held: the sweeper does not send it before the window ends
+    assert not OutboxTask.objects.filter(task_name="claims.pay").exists()
+    assert (claim.status, claim.decided_at) == (ClaimStatus.NEEDS_REVIEW, None)
+    assert [(e.from_status, e.to_status, e.reason) for e in claim.events.all()][-2:] == [
+        ("needs_review", "approved", "approved by a reviewer"),
+        ("approved", "needs_review", "approval undone by user:rita"),
+    ]
+    assert not hasattr(claim, "payout")
+    claim_approve(claim_id=flagged.pk, actor="user:rita")  # it can be decided again
+    assert Claim.objects.get(pk=flagged.pk).status == ClaimStatus.APPROVED
+
+
+def test_after_the_undo_window_the_payout_is_released_and_paid_once(flagged, settings):
+    settings.CLAIM_APPROVAL_UNDO_SECONDS = 10
+    claim_approve(claim_id=flagged.pk, actor="user:rita")
+
+    with clock_at(clock.now() + timedelta(seconds=11)):
+        sent = outbox_sweep()
+        with pytest.raises(ConflictError):
+            claim_approval_undo(claim_id=flagged.pk, actor="user:rita")
+    task = OutboxTask.objects.get(task_name="claims.pay")
+    claim_pay(claim_id=flagged.pk, outbox_id=task.pk)
+    claim_pay(claim_id=flagged.pk, outbox_id=task.pk)
+
+    claim = Claim.objects.get(pk=flagged.pk)
+    assert sent == 1
+    assert claim.status == ClaimStatus.PAID
+    assert claim.payout.amount == claim.amount
+    assert not OutboxTask.objects.filter(task_name="claims.pay").exists()
 
 
 def test_a_reviewer_approves_and_the_payout_follows(flagged, django_user_model):

@@ -6,7 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.forms.models import model_to_dict
 
+from claims.photos import photo_check
+from claims.services import claim_submit
 from insurance.models import Product
+from tests.claims.helpers import photo
+from tests.factories import MerchantFactory
+from tests.web.conftest import issue
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +66,36 @@ def test_a_distance_band_cover_table_must_name_every_band(staff_client):
 
     assert response.status_code == 200
     assert "cover_table needs exactly the bands" in response.content.decode()
+
+
+def test_the_product_page_shows_rating_tables_readably(staff_client):
+    product = Product.objects.get(code="fresh_produce")
+
+    page = staff_client.get(f"/admin/insurance/product/{product.pk}/change/").content.decode()
+
+    assert "&quot;name&quot;: &quot;produce category&quot;,\n" in page  # one key a line
+    assert "<td>transit days</td><td><code>transit_days</code></td>" in page
+    assert "from 3: x1.5" in page
+
+
+def test_a_claim_s_photo_in_the_admin_opens_through_the_checked_photo_view(
+    staff_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    policy = issue(MerchantFactory(), "ADM-1")
+    claim = claim_submit(
+        merchant=policy.merchant,
+        policy_id=policy.pk,
+        claimant_ref="b",
+        amount=policy.cover,
+        description="",
+        photos=[photo_check(photo(5))],
+        actor="test",
+    )
+    photo_id = claim.photos.get().pk
+
+    page = staff_client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
+
+    assert f'<a href="/review/photos/{photo_id}/">' in page
+    assert "/media/" not in page
+    assert staff_client.get(f"/review/photos/{photo_id}/")["Content-Type"] == "image/jpeg"

@@ -1,0 +1,9 @@
+# One date format per language, the same in lists and on detail pages: 2 Dec 2026, 14:05.
+DATE_FORMAT = "j M Y"
+SHORT_DATE_FORMAT = DATE_FORMAT
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "j M Y, H:i"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+MONTH_DAY_FORMAT = "j M"
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
