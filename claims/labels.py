@@ -5,6 +5,7 @@ The codes stay in the API, the exports and the stored rows; the web pages show t
 
 import re
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimOrigin, ClaimStatus, RejectReason, ReviewerRejectReason
@@ -98,6 +99,15 @@ def decision_reason_label(code: str) -> str:
     return str(DECISION_REASONS.get(code, readable(code))) if code else ""
 
 
+def claim_description(claim) -> str:
+    """What the claimant wrote; a claim the platform opened itself is described in words."""
+    if claim.origin == ClaimOrigin.ORDER_EVENT:
+        return _("Return shipped with tracking number %(tracking)s.") % {
+            "tracking": claim.tracking_number
+        }
+    return claim.description
+
+
 def turn_label(transform: str) -> str:
     return str(TURNS.get(transform, readable(transform)))
 
@@ -110,6 +120,13 @@ def status_label(code: str) -> str:
 
 def _signal_list(codes: str) -> str:
     return ", ".join(signal_label(code.strip()) for code in codes.split(","))
+
+
+PROVIDERS = {"ledger": gettext_lazy("platform ledger")}
+
+
+def _provider(name: str) -> str:
+    return str(PROVIDERS.get(name, name))
 
 
 def _origin(origin: str) -> str:
@@ -129,7 +146,7 @@ CLAIM_EVENT_REASONS = [
     (
         r"paid by (?P<provider>\S+) \((?P<reference>[^)]*)\)",
         gettext_lazy("Paid (%(provider)s, reference %(reference)s)"),
-        {},
+        {"provider": _provider},
     ),
     (
         r"(?P<amount>[\d.]+) (?P<currency>[A-Z]{3}) to recover from the merchant",

@@ -131,20 +131,25 @@ TEMPLATES = [
 
 
 # --- Database -------------------------------------------------------------------------------
+def embedded_database(data_dir: Path) -> dict:
+    """The embedded default: SQLite under DATA_DIR (the browser tests open it the same way)."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": data_dir / "platform.sqlite3",
+        # WAL lets the web server read while the worker writes; IMMEDIATE takes the write
+        # lock at BEGIN so two writers queue on the timeout instead of failing mid-transaction.
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
 def _database_from_env() -> dict:
     url = env.str("DATABASE_URL", default="")
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "platform.sqlite3",
-            # WAL lets the web server read while the worker writes; IMMEDIATE takes the write
-            # lock at BEGIN so two writers queue on the timeout instead of failing mid-transaction.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
+        return embedded_database(DATA_DIR)
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ImproperlyConfigured(

@@ -36,7 +36,7 @@ INPUT_VALUES = {
     "shoes": gettext_lazy("Shoes"),
     "bags": gettext_lazy("Bags"),
     "electronics": gettext_lazy("Electronics"),
-    "home": gettext_lazy("Home"),
+    "home": gettext_lazy("Home goods"),
     "beauty": gettext_lazy("Beauty"),
     "food": gettext_lazy("Food"),
     "books": gettext_lazy("Books"),

@@ -18,10 +18,9 @@ from tests.factories import ApiKeyFactory, MerchantFactory, ensure_default_produ
 from tests.processes import (
     VENV_BIN,
     celery_worker_args,
-    child_env,
     free_port,
     running,
-    test_database_url,
+    server_env,
     wait_for,
 )
 
@@ -145,14 +144,18 @@ def start_worker(transactional_db, tmp_path):
     """
     with contextlib.ExitStack() as stack:
 
-        def start(*, beat: bool = False, name: str = "worker", **env: str) -> WorkerLog:
+        def start(
+            *, beat: bool = False, name: str = "worker", embedded: Path | None = None, **env: str
+        ) -> WorkerLog:
+            """`embedded`: a DATA_DIR whose embedded default (SQLite, filesystem broker) the
+            worker runs on instead of the test database and broker."""
             log_path = tmp_path / f"{name}.log"
             args = celery_worker_args() + (["--beat"] if beat else [])
-            child = child_env(
-                DATABASE_URL=test_database_url(),
+            child = server_env(
+                embedded,
                 LOG_FORMAT="json",
-                DATA_DIR=str(tmp_path / name),
                 MEDIA_ROOT=str(settings.MEDIA_ROOT),
+                **({} if embedded else {"DATA_DIR": str(tmp_path / name)}),
                 **env,
             )
             process = stack.enter_context(running(args, env=child, log_path=log_path))
@@ -180,15 +183,16 @@ def start_web(transactional_db, tmp_path):
     """Start gunicorn serving the platform on the test database; returns its base URL."""
     with contextlib.ExitStack() as stack:
 
-        def start(**env: str) -> str:
+        def start(*, embedded: Path | None = None, **env: str) -> str:
+            """`embedded`: a DATA_DIR whose embedded default gunicorn serves instead of the
+            test database."""
             port = free_port()
-            child = child_env(
-                DATABASE_URL=test_database_url(),
+            child = server_env(
+                embedded,
                 WEB_ADDR=f"127.0.0.1:{port}",
-                WEB_CONCURRENCY="2",
-                DATA_DIR=str(tmp_path / "web"),
                 MEDIA_ROOT=str(settings.MEDIA_ROOT),
-                **env,
+                **({} if embedded else {"DATA_DIR": str(tmp_path / "web")}),
+                **{"WEB_CONCURRENCY": "2", **env},
             )
             args = [str(VENV_BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
             log = tmp_path / "web.log"

@@ -51,6 +51,30 @@ def child_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+# What makes a process run on the servers the tests use; without them it runs on the embedded
+# default (SQLite and the filesystem broker under DATA_DIR), like `make run`.
+EMBEDDED_UNSET = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_BROKER_KEY_PREFIX",
+    "CACHE_URL",
+    "ENVIRONMENT",
+)
+
+
+def embedded_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    """A child process's environment for the embedded default, its data in `data_dir`."""
+    env = child_env(DATA_DIR=str(data_dir), **overrides)
+    return {name: value for name, value in env.items() if name not in EMBEDDED_UNSET}
+
+
+def server_env(data_dir: Path | None, **overrides: str) -> dict[str, str]:
+    """On the test database and broker, or (with `data_dir`) on the embedded default there."""
+    if data_dir is not None:
+        return embedded_env(data_dir, **overrides)
+    return child_env(DATABASE_URL=test_database_url(), **overrides)
+
+
 @contextmanager
 def running(args: list[str], *, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
     """Start a process in its own process group, logging to a file; stop the group on exit."""

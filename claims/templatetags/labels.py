@@ -20,6 +20,7 @@ register.filter("signal_explanation", claim_labels.signal_explanation)
 register.filter("decision_reason", claim_labels.decision_reason_label)
 register.filter("turn_label", claim_labels.turn_label)
 register.filter("status_label", claim_labels.status_label)
+register.filter("claim_description", claim_labels.claim_description)
 
 
 @register.filter

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims.models import ClaimStatus
@@ -26,15 +27,16 @@ from insurance.selectors import (
     quote_get_for_merchant,
 )
 from insurance.services.policies import BindRequest, CoverRequest, policy_bind, quote_create
+from insurance.templatetags.money import money
 from insurance.views import filtered, merchant_required, page_of, web_actor
 
 
 class ClaimFilterForm(ListFilterForm):
     status_choices = ClaimStatus.choices
     sort_choices = [
-        ("-submitted_at", _("Newest first")),
-        ("submitted_at", _("Oldest first")),
-        ("-amount", _("Highest amount")),
+        ("-submitted_at", gettext_lazy("Newest first")),
+        ("submitted_at", gettext_lazy("Oldest first")),
+        ("-amount", gettext_lazy("Highest amount")),
     ]
     order_ref_field = "policy__order_ref"
 
@@ -208,6 +210,6 @@ def deposit_confirm(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("Deposit cover bought: policy %(id)s, premium %(premium)s.")
-            % {"id": policy.pk, "premium": policy.premium},
+            % {"id": policy.pk, "premium": money(policy.premium, policy.currency)},
         )
     return redirect("merchant:deposit")

@@ -30,9 +30,10 @@ def percent(ratio) -> str:
 
 
 @register.filter
-def change(ratio) -> str:
-    """A signed percentage, +12.5% or −3.0%, for a figure's move against another period."""
+def change(ratio, unit: str = "%") -> str:
+    """A figure's move against another period, signed: +12.5% (a share of itself), or with
+    unit "" the move of a ratio in percentage points (-3.0, with a minus sign)."""
     if ratio is None:
         return "—"
-    sign = "+" if ratio >= 0 else "−"
-    return sign + percent(abs(ratio))
+    sign = "+" if ratio >= 0 else "\N{MINUS SIGN}"
+    return sign + formats.number_format(abs(Decimal(ratio)) * 100, 1, use_l10n=True) + unit

@@ -8,6 +8,9 @@
   const sum = (name) => data.days.map((_, i) =>
     products.reduce((total, code) => total + data.series[code][name][i], 0));
   const premiums = sum("premiums");
+  // A small shop's single days swing wildly: the loss ratio is read over the 7 days to date.
+  const rolling = (values) => values.map((_, i) =>
+    values.slice(Math.max(0, i - 6), i + 1).reduce((a, b) => a + b, 0));
   const claims = sum("claims");
   const money = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 2 });
   const percent = new Intl.NumberFormat(document.documentElement.lang, { style: "percent", maximumFractionDigits: 1 });
@@ -49,7 +52,7 @@
       type: "bar", options: common("claims", () => ({ status: "paid" }), percent),
       data: { labels: data.day_labels, datasets: [{
         label: labels.ratio, backgroundColor: colours[2],
-        data: premiums.map((p, i) => (p ? claims[i] / p : 0)) }] },
+        data: rolling(claims).map((c, i) => (rolling(premiums)[i] ? c / rolling(premiums)[i] : 0)) }] },
     }),
   ];
   // The money chart: a click on the claims line opens paid claims instead of policies.

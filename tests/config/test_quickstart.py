@@ -10,27 +10,15 @@ import sys
 import httpx
 import pytest
 
-from tests.processes import VENV_BIN, child_env, free_port, running, wait_for
+from tests.processes import VENV_BIN, embedded_env, free_port, running, wait_for
 
 pytestmark = pytest.mark.slow
-
-EMBEDDED_UNSET = (
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_BROKER_KEY_PREFIX",
-    "CACHE_URL",
-    "ENVIRONMENT",
-)
 
 
 def test_make_serve_runs_the_platform_on_sqlite_with_a_real_worker(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        k: v
-        for k, v in child_env(DATA_DIR=str(tmp_path / "data")).items()
-        if k not in EMBEDDED_UNSET
-    }
+    env = embedded_env(tmp_path / "data")
     log_path = tmp_path / "make-serve.log"
     make = [
         "make",

@@ -1,16 +1,26 @@
 import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connections
+from django.db.utils import load_backend
 from django.utils import timezone
 
 from claims.models import REVIEWERS_GROUP
+from config.settings import embedded_database
 from insurance.models import MerchantMembership
 from insurance.services.orders import order_event_record
 from insurance.services.policies import BindRequest, CoverRequest, policy_bind
+from tests.processes import PROJECT_DIR, embedded_env
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -86,23 +96,95 @@ def browser():
 
 
 @pytest.fixture
-def screenshot():
-    """Save a full-page screenshot under test-artifacts/ (not committed)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+def screenshot(request):
+    """Save a full-page screenshot under test-artifacts/<backend>/ (not committed)."""
+    folder = ARTIFACTS
+    if "backend" in request.fixturenames:
+        folder = ARTIFACTS / request.getfixturevalue("backend").name
+    folder.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
+        path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
     return take
 
 
-def log_in(browser, base_url: str, username: str, **context):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, **context).new_page()
+def log_in(browser, base_url: str, username: str, password: str = PASSWORD, **context):
+    context.setdefault("viewport", {"width": 1280, "height": 900})
+    page = browser.new_context(**context).new_page()
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     return page
+
+
+# --- The backends the browser tests run on ---------------------------------------------------
+# Each browser test runs twice: against gunicorn on the test PostgreSQL database and Redis, and
+# against gunicorn on the embedded default (SQLite and the filesystem broker, as `make run`).
+BACKENDS = ["postgresql", "sqlite"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    data_dir: Path | None  # the embedded default's DATA_DIR; None on PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def embedded_template(tmp_path_factory) -> Path:
+    """A migrated embedded database, made once by `manage.py migrate` in a process of its own,
+    copied for each test that runs on SQLite."""
+    data_dir = tmp_path_factory.mktemp("embedded-template")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=PROJECT_DIR,
+        env=embedded_env(data_dir),
+        check=True,
+    )
+    return data_dir / "platform.sqlite3"
+
+
+@contextmanager
+def default_database_is(database: dict) -> Iterator[None]:
+    """This process's default connection is `database` for the block: the rows a test makes
+    and reads go where the embedded server reads and writes them."""
+    settings_dict = connections.configure_settings({"default": database})["default"]
+    original = connections["default"]
+    connection = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = connection
+    try:
+        yield
+    finally:
+        connection.close()
+        connections["default"] = original
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, transactional_db, tmp_path, embedded_template) -> Iterator[Backend]:
+    if request.param == "postgresql":
+        yield Backend("postgresql", None)
+        return
+    data_dir = tmp_path / "embedded"
+    data_dir.mkdir()
+    shutil.copy(embedded_template, data_dir / "platform.sqlite3")
+    with default_database_is(embedded_database(data_dir)):
+        yield Backend("sqlite", data_dir)
+
+
+@pytest.fixture
+def start_site(backend, start_web):
+    """Start gunicorn on the test's backend (settings as environment variables); its URL."""
+
+    def start(**env: str) -> str:
+        return start_web(embedded=backend.data_dir, **{"WEB_CONCURRENCY": "1", **env})
+
+    return start
+
+
+@pytest.fixture
+def site(start_site) -> str:
+    return start_site()

@@ -11,14 +11,11 @@ from tests.web.conftest import PASSWORD, merchant_user
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def limits(settings):
-    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 30
-    settings.AXES_FAILURE_LIMIT = 5
+LIMITS = {"LOGIN_FAILURE_LIMIT_PER_ADDRESS": "30", "LOGIN_FAILURE_LIMIT": "5"}
 
 
 @pytest.fixture
-def mia():
+def mia(backend):
     return merchant_user(MerchantFactory(), "mia")
 
 
@@ -33,21 +30,16 @@ def post_login(base_url: str, username: str, password: str, **headers) -> httpx.
         )
 
 
-def test_behind_a_proxy_the_lockout_holds_the_forwarded_client_not_the_proxy(
-    live_server, settings, mia
-):
-    settings.TRUSTED_PROXY_COUNT = 1  # the live server's peer (127.0.0.1) plays the proxy
+def test_behind_a_proxy_the_lockout_holds_the_forwarded_client_not_the_proxy(start_site, mia):
+    # The server's peer (127.0.0.1) plays the proxy.
+    site = start_site(TRUSTED_PROXY_COUNT="1", **LIMITS)
     attacker = {"X-Forwarded-For": "10.9.9.9, 203.0.113.5"}  # the first entry is made up
     owner = {"X-Forwarded-For": "198.51.100.9"}
 
-    wrong = [
-        post_login(live_server.url, "mia", f"guess-{n}", **attacker).status_code for n in range(6)
-    ]
-    refused = post_login(live_server.url, "mia", PASSWORD, **attacker)
-    spoofed = post_login(
-        live_server.url, "mia", PASSWORD, **{"X-Forwarded-For": "198.51.100.9, 203.0.113.5"}
-    )
-    welcomed = post_login(live_server.url, "mia", PASSWORD, **owner)
+    wrong = [post_login(site, "mia", f"guess-{n}", **attacker).status_code for n in range(6)]
+    refused = post_login(site, "mia", PASSWORD, **attacker)
+    spoofed = post_login(site, "mia", PASSWORD, **{"X-Forwarded-For": "198.51.100.9, 203.0.113.5"})
+    welcomed = post_login(site, "mia", PASSWORD, **owner)
 
     assert wrong == [200] * 4 + [429] * 2
     assert refused.status_code == 429
@@ -58,9 +50,10 @@ def test_behind_a_proxy_the_lockout_holds_the_forwarded_client_not_the_proxy(
     assert welcomed.headers["Location"] == "/"
 
 
-def test_a_chinese_browser_is_told_in_chinese_to_wait(browser, live_server, mia, screenshot):
+def test_a_chinese_browser_is_told_in_chinese_to_wait(browser, start_site, mia, screenshot):
+    site = start_site(**LIMITS)
     page = browser.new_context(locale="zh-CN").new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{site}/accounts/login/")
 
     for n in range(5):
         page.fill("#id_username", "mia")

@@ -1,4 +1,5 @@
-"""The merchant portal in real Chromium against a live server on PostgreSQL."""
+"""The merchant portal in real Chromium, against gunicorn on PostgreSQL and on the embedded
+SQLite default."""
 
 import csv
 import io
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shop():
+def shop(backend):
     """A merchant with some business: policies of two products and a paid claim."""
     merchant = MerchantFactory(name="Fresh Market")
     merchant_user(merchant, "mia")
@@ -40,9 +41,9 @@ def shop():
 
 
 def test_a_merchant_sees_the_dashboard_with_charts_that_match_the_ledger(
-    browser, live_server, shop, screenshot
+    browser, site, shop, screenshot
 ):
-    page = log_in(browser, live_server.url, "mia")
+    page = log_in(browser, site, "mia")
 
     page.wait_for_selector("body[data-charts-drawn='3']")
     premiums = LedgerTransfer.objects.filter(merchant=shop, kind="premium_written").aggregate(
@@ -62,11 +63,9 @@ def test_a_merchant_sees_the_dashboard_with_charts_that_match_the_ledger(
     screenshot(page, "merchant-dashboard")
 
 
-def test_a_merchant_filters_policies_and_exports_the_filtered_list(
-    browser, live_server, shop, screenshot
-):
-    page = log_in(browser, live_server.url, "mia")
-    page.goto(f"{live_server.url}/merchant/policies/")
+def test_a_merchant_filters_policies_and_exports_the_filtered_list(browser, site, shop, screenshot):
+    page = log_in(browser, site, "mia")
+    page.goto(f"{site}/merchant/policies/")
 
     page.select_option("#id_product", "shipping_return")
     page.click("#filters button[type=submit]")
@@ -84,9 +83,9 @@ def test_a_merchant_filters_policies_and_exports_the_filtered_list(
     assert {row["product"] for row in exported} == {"shipping_return"}
 
 
-def test_a_merchant_creates_and_revokes_an_api_key(browser, live_server, shop, screenshot):
-    page = log_in(browser, live_server.url, "mia")
-    page.goto(f"{live_server.url}/merchant/developer/")
+def test_a_merchant_creates_and_revokes_an_api_key(browser, site, shop, screenshot):
+    page = log_in(browser, site, "mia")
+    page.goto(f"{site}/merchant/developer/")
 
     page.fill("#id_name", "checkout-prod")
     page.click("text=Create a key")
@@ -95,7 +94,7 @@ def test_a_merchant_creates_and_revokes_an_api_key(browser, live_server, shop, s
     screenshot(page, "merchant-developer-new-key")
     page.reload()
     shown_again = page.locator("#new-api-key").count()
-    api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {raw_key}"})
+    api = httpx.Client(base_url=site, headers={"Authorization": f"Bearer {raw_key}"})
     before = api.get("/api/v1/policies")
 
     page.on("dialog", lambda dialog: dialog.accept())
@@ -109,23 +108,21 @@ def test_a_merchant_creates_and_revokes_an_api_key(browser, live_server, shop, s
     assert "revoked" in page.locator(f"tr[data-key='{raw_key[:10]}']").text_content()
 
 
-def test_a_merchant_cannot_open_another_merchant_s_policy_by_url(browser, live_server, shop):
+def test_a_merchant_cannot_open_another_merchant_s_policy_by_url(browser, site, shop):
     other = issue(MerchantFactory(), "OTHER-1")
-    page = log_in(browser, live_server.url, "mia")
+    page = log_in(browser, site, "mia")
 
-    response = page.goto(f"{live_server.url}/merchant/policies/{other.pk}/")
-    own = page.goto(
-        f"{live_server.url}/merchant/policies/{Policy.objects.filter(merchant=shop).first().pk}/"
-    )
+    response = page.goto(f"{site}/merchant/policies/{other.pk}/")
+    own = page.goto(f"{site}/merchant/policies/{Policy.objects.filter(merchant=shop).first().pk}/")
 
     assert response.status == 404
     assert own.status == 200
 
 
-def test_the_portal_speaks_chinese_with_money_in_yuan(browser, live_server, shop, screenshot):
+def test_the_portal_speaks_chinese_with_money_in_yuan(browser, site, shop, screenshot):
     page = log_in(
         browser,
-        live_server.url,
+        site,
         "mia",
         locale="zh-CN",
         extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"},
