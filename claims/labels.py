@@ -4,6 +4,7 @@ The codes stay in the API, the exports and the stored rows; the web pages show t
 """
 
 import re
+from collections import Counter
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -119,7 +120,12 @@ def status_label(code: str) -> str:
 
 
 def _signal_list(codes: str) -> str:
-    return ", ".join(signal_label(code.strip()) for code in codes.split(","))
+    """Each signal once, followed by how many times it fired when more than once."""
+    counts = Counter(code.strip() for code in codes.split(","))
+    return ", ".join(
+        signal_label(code) + (f" \N{MULTIPLICATION SIGN}{count}" if count > 1 else "")
+        for code, count in counts.items()
+    )
 
 
 PROVIDERS = {"ledger": gettext_lazy("platform ledger")}

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from claims.models import ClaimStatus
 from claims.photos import photo_check
@@ -177,3 +178,54 @@ def test_the_switch_changes_the_language(owner):
     owner.post("/i18n/setlang/", {"language": "zh-hans", "next": "/merchant/"})
 
     assert "签单保费" in owner.get("/merchant/").content.decode()
+
+
+def paid_claim(merchant, order_ref: str, seed: int):
+    policy = issue(merchant, order_ref, buyer=f"buyer-{seed}")
+    claim = claim_submit(
+        merchant=merchant,
+        policy_id=policy.pk,
+        claimant_ref=f"buyer-{seed}",
+        amount=Decimal("20.00"),
+        description="",
+        photos=[photo_check(photo(seed))],
+        actor="test",
+    )
+    return claim_screen(claim_id=claim.pk)
+
+
+def test_a_claim_shows_its_photos_to_its_merchant_only_and_links_policy_order_payout(owner, shop):
+    claim = paid_claim(shop, "NH-P1", 61)
+    theirs = paid_claim(MerchantFactory(), "OT-P1", 62)
+    photo_id, their_photo_id = claim.photos.get().pk, theirs.photos.get().pk
+
+    page = owner.get(f"/merchant/claims/{claim.pk}/").content.decode()
+    policy_page = owner.get(f"/merchant/policies/{claim.policy_id}/").content.decode()
+    own_photo = owner.get(f"/merchant/photos/{photo_id}/")
+
+    assert f'<img src="/merchant/photos/{photo_id}/"' in page
+    assert f'href="/merchant/policies/{claim.policy_id}/"' in page
+    assert 'href="/merchant/policies/?order_ref=NH-P1"' in page
+    assert 'id="payout">CNY 20.00' in page
+    # The policy's history names the claim that was paid, as a link.
+    assert f'<a href="/merchant/claims/{claim.pk}/">#{claim.pk}</a>' in policy_page
+    assert own_photo.status_code == 200 and own_photo["Content-Type"] == "image/jpeg"
+    assert owner.get(f"/merchant/photos/{their_photo_id}/").status_code == 404
+
+
+def test_error_pages_are_styled_with_a_way_on_in_both_languages(owner, rf):
+    from config.errors import server_error
+
+    missing = owner.get("/merchant/claims/999999/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    refused = owner.get("/review/")
+    with translation.override("zh-hans"):
+        failed = server_error(rf.get("/merchant/"))
+
+    assert missing.status_code == 404
+    assert "页面不存在" in missing.content.decode()
+    assert 'href="/merchant/"' in missing.content.decode()
+    assert refused.status_code == 403
+    assert "Not allowed" in refused.content.decode()
+    assert failed.status_code == 500
+    assert "出错了" in failed.content.decode()
+    assert "css/app.css" in failed.content.decode()

@@ -172,7 +172,10 @@ def test_aligned_photos_keep_their_boxes_at_every_turn(browser, site, backend, s
         for claim in claims:
             page.goto(f"{site}/review/claims/{claim.pk}/")
             page.wait_for_load_state("networkidle")
-            for match in page.evaluate(BOXES):
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+            matches = page.evaluate(BOXES)
+            assert len(matches) == len(claim.review_reasons)
+            for match in matches:
                 assert match["loaded"]
                 assert match["heading"]["bottom"] <= match["line"]["top"]
                 assert match["line"]["bottom"] <= min(f["top"] for f in match["figures"])
