@@ -3,14 +3,18 @@ SQLite default."""
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from claims.photos import photo_check
 from claims.services import claim_screen, claim_submit
+from config import clock
+from config.clock import clock_at
 from insurance.models import LedgerTransfer, Policy
 from tests.claims.helpers import photo
 from tests.factories import MerchantFactory
@@ -61,6 +65,37 @@ def test_a_merchant_sees_the_dashboard_with_charts_that_match_the_ledger(
     )
     assert canvas_has_pixels
     screenshot(page, "merchant-dashboard")
+
+
+def test_the_dashboard_compares_periods_and_a_click_on_a_day_opens_its_policies(
+    browser, site, shop
+):
+    with clock_at(clock.now() - timedelta(days=40)):  # one order in the 30 days before
+        issue(shop, "FM-OLD", product="shipping_return", buyer="buyer-old")
+    page = log_in(browser, site, "mia")
+    page.wait_for_selector("body[data-charts-drawn='3']")
+    legends = page.evaluate("window.dashboardCharts[1].data.datasets.map(d => d.label)")
+    products = page.evaluate(
+        "Object.keys(JSON.parse(document.getElementById('chart-data').textContent).series)"
+    )
+    produce = products.index("fresh_produce")
+    # The middle of today's fresh-produce bar, in the page's coordinates.
+    x, y = page.evaluate(
+        f"""(() => {{ const chart = window.dashboardCharts[1];
+          const bar = chart.getDatasetMeta({produce}).data.at(-1);
+          const box = chart.canvas.getBoundingClientRect();
+          return [box.left + bar.x, box.top + (bar.y + bar.base) / 2]; }})()"""
+    )
+    change = page.text_content("#total-policies + .change")
+
+    page.mouse.click(x, y)
+    page.wait_for_url("**/merchant/policies/?*")
+
+    today = timezone.localdate().isoformat()
+    assert "Fresh-produce spoilage insurance" in legends and "fresh_produce" not in legends
+    assert change.startswith("+600.0%")  # 7 policies against 1
+    assert page.url.endswith(f"?date_from={today}&date_to={today}&product=fresh_produce")
+    assert page.locator("tbody tr").count() == 4
 
 
 def test_a_merchant_filters_policies_and_exports_the_filtered_list(browser, site, shop, screenshot):
