@@ -16,10 +16,13 @@ from django.db.utils import load_backend
 from django.utils import timezone
 
 from claims.models import REVIEWERS_GROUP
+from claims.photos import photo_check
+from claims.services import claim_screen, claim_submit
 from config.settings import embedded_database
 from insurance.models import MerchantMembership
 from insurance.services.orders import order_event_record
 from insurance.services.policies import BindRequest, CoverRequest, policy_bind
+from tests.claims.helpers import photo
 from tests.processes import PROJECT_DIR, embedded_env
 
 CHROMIUM = "/usr/bin/chromium"
@@ -65,6 +68,22 @@ def issue(merchant, order_ref: str, product: str = "fresh_produce", buyer: str =
             actor="test",
         )
     return policy
+
+
+def file_claim(merchant, order_ref: str, buyer: str, seed: int, *, picture=None, screen=True):
+    """A produce claim with a photo (`seed`'s, or `picture`) on a new delivered policy,
+    screened as a worker would unless `screen` is False."""
+    policy = issue(merchant, order_ref, buyer=buyer)
+    claim = claim_submit(
+        merchant=merchant,
+        policy_id=policy.pk,
+        claimant_ref=buyer,
+        amount=Decimal("40.00"),
+        description="",
+        photos=[photo_check(picture or photo(seed))],
+        actor="test",
+    )
+    return claim_screen(claim_id=claim.pk) if screen else claim
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from insurance.services.api_keys import api_key_create
 from insurance.services.webhooks import webhook_endpoint_create
 from tests.claims.helpers import photo
 from tests.factories import MerchantFactory
-from tests.web.conftest import PASSWORD, issue, merchant_user, reviewer_user
+from tests.web.conftest import PASSWORD, file_claim, issue, merchant_user, reviewer_user
 
 pytestmark = pytest.mark.django_db
 
@@ -132,18 +132,7 @@ def test_an_invalid_deposit_quote_shows_the_field_error(owner):
 
 def test_the_claims_export_streams_the_filtered_rows(owner, shop):
     for n in range(3):
-        policy = issue(shop, f"NH-{n}", buyer=f"b-{n}")
-        claim = claim_submit(
-            merchant=shop,
-            policy_id=policy.pk,
-            claimant_ref=f"b-{n}",
-            amount=Decimal("20.00"),
-            description="",
-            photos=[photo_check(photo(90 + n))],
-            actor="test",
-        )
-        if n < 2:
-            claim_screen(claim_id=claim.pk)
+        file_claim(shop, f"NH-{n}", f"b-{n}", 90 + n, screen=n < 2)
 
     response = owner.get("/merchant/claims/", {"status": ClaimStatus.PAID, "export": "csv"})
 
@@ -180,23 +169,9 @@ def test_the_switch_changes_the_language(owner):
     assert "签单保费" in owner.get("/merchant/").content.decode()
 
 
-def paid_claim(merchant, order_ref: str, seed: int):
-    policy = issue(merchant, order_ref, buyer=f"buyer-{seed}")
-    claim = claim_submit(
-        merchant=merchant,
-        policy_id=policy.pk,
-        claimant_ref=f"buyer-{seed}",
-        amount=Decimal("20.00"),
-        description="",
-        photos=[photo_check(photo(seed))],
-        actor="test",
-    )
-    return claim_screen(claim_id=claim.pk)
-
-
 def test_a_claim_shows_its_photos_to_its_merchant_only_and_links_policy_order_payout(owner, shop):
-    claim = paid_claim(shop, "NH-P1", 61)
-    theirs = paid_claim(MerchantFactory(), "OT-P1", 62)
+    claim = file_claim(shop, "NH-P1", "buyer-61", 61)
+    theirs = file_claim(MerchantFactory(), "OT-P1", "buyer-62", 62)
     photo_id, their_photo_id = claim.photos.get().pk, theirs.photos.get().pk
 
     page = owner.get(f"/merchant/claims/{claim.pk}/").content.decode()
@@ -206,7 +181,7 @@ def test_a_claim_shows_its_photos_to_its_merchant_only_and_links_policy_order_pa
     assert f'<img src="/merchant/photos/{photo_id}/"' in page
     assert f'href="/merchant/policies/{claim.policy_id}/"' in page
     assert 'href="/merchant/policies/?order_ref=NH-P1"' in page
-    assert 'id="payout">CNY 20.00' in page
+    assert 'id="payout">CNY 40.00' in page
     # The policy's history names the claim that was paid, as a link.
     assert f'<a href="/merchant/claims/{claim.pk}/">#{claim.pk}</a>' in policy_page
     assert own_photo.status_code == 200 and own_photo["Content-Type"] == "image/jpeg"

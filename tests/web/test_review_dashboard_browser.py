@@ -2,36 +2,19 @@
 embedded SQLite default."""
 
 import io
-from decimal import Decimal
 
 import pytest
 from PIL import Image
 
 from claims.models import Claim, ClaimStatus
-from claims.photos import photo_check
-from claims.services import claim_screen, claim_submit
 from fraud.selectors import claimant_trust_level
-from tests.claims.helpers import photo, upload
+from tests.claims.helpers import upload
 from tests.factories import MerchantFactory
 from tests.photos import encoded, jpeg
 from tests.processes import wait_for
-from tests.web.conftest import issue, log_in, merchant_user, reviewer_user
+from tests.web.conftest import file_claim, log_in, merchant_user, reviewer_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def file_and_screen(merchant, order_ref: str, buyer: str, seed: int, picture=None) -> Claim:
-    policy = issue(merchant, order_ref, buyer=buyer)
-    claim = claim_submit(
-        merchant=merchant,
-        policy_id=policy.pk,
-        claimant_ref=buyer,
-        amount=Decimal("40.00"),
-        description="",
-        photos=[photo_check(picture or photo(seed))],
-        actor="test",
-    )
-    return claim_screen(claim_id=claim.pk)
 
 
 @pytest.fixture
@@ -42,8 +25,8 @@ def flagged(backend) -> list[Claim]:
     reviewer_user("rob")
     claims = []
     for n, seed in enumerate((70, 71)):
-        file_and_screen(merchant, f"SS-{n}a", f"honest-{n}", seed)
-        claims.append(file_and_screen(merchant, f"SS-{n}b", f"ring-{n}", seed))
+        file_claim(merchant, f"SS-{n}a", f"honest-{n}", seed)
+        claims.append(file_claim(merchant, f"SS-{n}b", f"ring-{n}", seed))
     assert [c.status for c in claims] == [ClaimStatus.NEEDS_REVIEW] * 2
     return claims
 
@@ -152,14 +135,14 @@ def test_aligned_photos_keep_their_boxes_at_every_turn(browser, site, backend, s
     merchant = MerchantFactory()
     reviewer_user("rae")
     original = Image.open(io.BytesIO(jpeg(90)))
-    file_and_screen(merchant, "TURN-0", "first", 90)
+    file_claim(merchant, "TURN-0", "first", 90)
     claims = [
-        file_and_screen(
+        file_claim(
             merchant,
             f"TURN-{n}",
             f"copier-{n}",
             90,
-            upload(f"turned-{n}.jpg", encoded(original.transpose(turn), "JPEG", quality=90))
+            picture=upload(f"turned-{n}.jpg", encoded(original.transpose(turn), "JPEG", quality=90))
             if turn
             else None,
         )
