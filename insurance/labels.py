@@ -66,6 +66,32 @@ WEBHOOK_EVENTS = {
 }
 
 
+# What a web page says for an error a service raised (the API keeps its English message and
+# the code); an error without a line here is shown with the service's message.
+ERRORS = {
+    "invalid_webhook_url": gettext_lazy("That URL cannot receive webhooks: use an https URL."),
+    "webhook_address_not_public": gettext_lazy(
+        "That URL's server is not on the public internet; webhooks go to public addresses only."
+    ),
+    "quote_expired": gettext_lazy("The quote's price is no longer held: ask for a new quote."),
+    "quote_not_found": gettext_lazy("That quote does not exist; ask for a new one."),
+    "quote_already_bound": gettext_lazy("That quote was used already."),
+    "amount_out_of_range": gettext_lazy("The amount is outside what this product covers."),
+    "invalid_term": gettext_lazy("This cover is not sold for that term."),
+    "product_not_available": gettext_lazy("This product is not available to your shop."),
+    "claim_already_decided": gettext_lazy("Someone decided this claim already."),
+    "claim_state_changed": gettext_lazy("The claim changed meanwhile: look at it again."),
+    "delivery_in_progress": gettext_lazy("The delivery has not been tried yet."),
+    "invalid_reason": gettext_lazy("Choose one of the listed reasons."),
+}
+
+
+def error_message(error) -> str:
+    """An ApplicationError in the reader's language."""
+    message = ERRORS.get(error.code)
+    return str(message) if message is not None else error.message
+
+
 def readable(code: str) -> str:
     return code.replace("_", " ")
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from config.errors import ApplicationError, NotFoundError
 from config.streaming import csv_response
 from insurance.forms import ApiKeyForm, PeriodForm, PolicyFilterForm, WebhookEndpointForm
-from insurance.labels import product_label
+from insurance.labels import error_message, product_label
 from insurance.selectors import (
     api_keys_for_merchant,
     merchant_daily_figures,
@@ -249,7 +249,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
         try:
             endpoint = webhook_endpoint_create(merchant=request.merchant, **form.cleaned_data)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            messages.error(request, error_message(error))
         else:
             _show_secret_once(request, endpoint)
             messages.success(request, _("Endpoint added."))
@@ -295,7 +295,7 @@ def delivery_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     except ApplicationError as error:
         if error.status_code == 404:
             raise Http404 from None
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
     else:
         messages.success(request, _("Delivery queued again."))
     return redirect(reverse("merchant:developer") + "#deliveries")

@@ -20,6 +20,7 @@ from claims.views.photos import photo_response
 from config.errors import ApplicationError
 from config.streaming import csv_response
 from insurance.forms import DepositQuoteForm, ListFilterForm
+from insurance.labels import error_message
 from insurance.models import Exposure, PolicyStatus
 from insurance.selectors import (
     policies_for_merchant,
@@ -169,7 +170,7 @@ def deposit(request: HttpRequest) -> HttpResponse:
                 request=CoverRequest(product="merchant_deposit", **form.cleaned_data),
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error_message(error))
     claims = deposit_claims_for_policies(policy_ids=[p.pk for p in policies])
     owed = sum((c.recovery.outstanding for c in claims if hasattr(c, "recovery")), start=0)
     return render(
@@ -203,7 +204,7 @@ def deposit_confirm(request: HttpRequest) -> HttpResponse:
             ),
         )
     except ApplicationError as error:
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
     except ValueError:  # not a quote id at all
         messages.error(request, _("That quote does not exist; ask for a new one."))
     else:

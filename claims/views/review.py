@@ -38,7 +38,7 @@ from claims.services import (
 from claims.views.photos import photo_response
 from config.errors import ApplicationError, ConflictError, NotFoundError
 from fraud.selectors import claimant_trust_level
-from insurance.labels import product_label
+from insurance.labels import error_message, product_label
 from insurance.models import Merchant, Product
 from insurance.views import web_actor
 
@@ -204,7 +204,7 @@ def claim_take(request: HttpRequest, claim_id: int) -> HttpResponse:
     try:
         claim_assign(claim_id=claim_id, reviewer=request.user, actor=web_actor(request))
     except ConflictError as conflict:
-        messages.warning(request, conflict.message)
+        messages.warning(request, error_message(conflict))
     return redirect("review:claim", claim_id=claim_id)
 
 
@@ -253,7 +253,7 @@ def claim_decide(request: HttpRequest, claim_id: int) -> HttpResponse:
         )
         return redirect("review:claim", claim_id=claim_id)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
         return redirect("review:claim", claim_id=claim_id)
     if upcoming:
         return redirect("review:claim", claim_id=upcoming[0])

@@ -204,3 +204,14 @@ def test_error_pages_are_styled_with_a_way_on_in_both_languages(owner, rf):
     assert failed.status_code == 500
     assert "出错了" in failed.content.decode()
     assert "css/app.css" in failed.content.decode()
+
+
+def test_a_refusal_from_a_service_is_said_in_the_reader_s_language(owner):
+    response = owner.post(
+        "/merchant/developer/endpoints/",
+        {"url": "https://10.0.0.7/hooks", "event_types": ["policy.issued"]},
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+        follow=True,
+    )
+
+    assert "该 URL 的服务器不在公网上" in response.content.decode()
