@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claims.labels import signal_label
+from claims.labels import SIGNALS, signal_label
 from claims.models import REVIEWERS_GROUP, ReviewerRejectReason
 from claims.selectors import (
     claim_for_review,
@@ -100,9 +100,8 @@ class DecisionForm(forms.Form):
 
 
 def _queue(params, reason_counts: dict[str, int]) -> tuple[QueueFilterForm, object]:
-    # A reason that no claim in the queue carries is still a valid filter (it finds nothing).
-    reasons = [*reason_counts, *([params["reason"]] if params.get("reason") else [])]
-    form = QueueFilterForm(params or None, reasons=dict.fromkeys(reasons))
+    # The reasons in the queue first; any known reason is a valid filter (it may find nothing).
+    form = QueueFilterForm(params or None, reasons=dict.fromkeys([*reason_counts, *SIGNALS]))
     if not form.is_valid():
         return form, claim_queue()
     return form, claim_queue(

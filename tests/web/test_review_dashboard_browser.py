@@ -42,6 +42,12 @@ def test_a_reviewer_confirms_fraud_with_the_keyboard_and_trust_drops(
     browser, site, flagged, screenshot
 ):
     page = log_in(browser, site, "rae")
+    page.goto(f"{site}/review/?reason=large_amount")
+    none_large = page.locator("#queue-table tbody a").count()
+    page.click(".figures a.figure")  # the tile of the one reason both claims carry
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("?reason=photo_reused_other_claimant")
+    assert none_large == 0
     screenshot(page, "review-queue")
     assert page.locator("#queue-table tbody tr").count() == 2
     page.click(f"#queue-table a[href$='/claims/{flagged[0].pk}/']")
