@@ -6,8 +6,8 @@ underscores as spaces: a newly configured product or factor still reads, in Engl
 gets its translation.
 """
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from insurance.models import PolicyStatus
 
@@ -66,8 +66,9 @@ WEBHOOK_EVENTS = {
 }
 
 
-# What a web page says for an error a service raised (the API keeps its English message and
-# the code); an error without a line here is shown with the service's message.
+# What a web page in another language than English says for an error a service raised; in
+# English the service's own message is shown (it names the details: which address, what
+# limit), as is any error without a line here.
 ERRORS = {
     "invalid_webhook_url": gettext_lazy("That URL cannot receive webhooks: use an https URL."),
     "webhook_address_not_public": gettext_lazy(
@@ -89,7 +90,9 @@ ERRORS = {
 def error_message(error) -> str:
     """An ApplicationError in the reader's language."""
     message = ERRORS.get(error.code)
-    return str(message) if message is not None else error.message
+    if message is None or (get_language() or "en").startswith("en"):
+        return error.message
+    return str(message)
 
 
 def readable(code: str) -> str:
