@@ -38,6 +38,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ),
         ("validation_error", 400, "Fields do not match the schema; `fields` names each one."),
         ("invalid_idempotency_key", 400, "Idempotency-Key is empty or longer than 255 characters."),
+        ("unknown_event_kind", 400, "No product acts on that kind of order event."),
         ("batch_too_large", 400, "A batch has more items than POLICY_BATCH_MAX_ITEMS."),
         ("not_authenticated", 401, "No API key was sent."),
         ("authentication_failed", 401, "The API key is unknown, revoked or malformed."),

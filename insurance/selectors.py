@@ -12,8 +12,10 @@ from django.db.models.functions import TruncDate
 
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
+    ORDER_LIFECYCLE_EVENTS,
     Account,
     ApiKey,
+    ClaimTrigger,
     LedgerTransfer,
     Merchant,
     MerchantMembership,
@@ -58,6 +60,22 @@ _offers_lock = threading.Lock()
 def product_offers_forget() -> None:
     with _offers_lock:
         _offers.clear()
+
+
+def order_event_kinds() -> frozenset[str]:
+    """The order events the platform acts on: the lifecycle ones, and those that open the
+    claims of the products on sale (kept for a few seconds, like the products' terms)."""
+    with _offers_lock:
+        kinds = _offers.get("order_event_kinds")
+    if kinds is None:
+        kinds = ORDER_LIFECYCLE_EVENTS | frozenset(
+            Product.objects.filter(active=True, claim_trigger=ClaimTrigger.ORDER_EVENT).values_list(
+                "claim_event", flat=True
+            )
+        )
+        with _offers_lock:
+            _offers["order_event_kinds"] = kinds
+    return kinds
 
 
 def product_codes_on_sale() -> list[str]:

@@ -204,8 +204,8 @@ class PolicyOutput(serializers.ModelSerializer):
             "cover_starts_at",
             "cover_ends_at",
             "delivered_at",
-            "return_tracking_number",
-            "return_shipped_at",
+            "claim_event_at",
+            "claim_event_reference",
             "ended_at",
             "refund_amount",
         ]

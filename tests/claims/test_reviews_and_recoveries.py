@@ -16,7 +16,7 @@ from claims.services import (
     claim_approve,
     claim_assign,
     claim_confirm_fraud,
-    claim_file_deposit,
+    claim_file_for_buyer,
     claim_pay,
     claim_reject,
     claim_screen,
@@ -154,7 +154,7 @@ def test_a_decided_claim_cannot_be_decided_again(flagged):
 def test_deposit_claims_are_paid_then_recovered_in_parts(api, merchant):
     deposit = issue(api, "DEP-1", DEPOSIT)
 
-    claim = claim_file_deposit(
+    claim = claim_file_for_buyer(
         policy_id=deposit["id"],
         claimant_ref="buyer-9",
         amount=Decimal("350.00"),
@@ -184,7 +184,7 @@ def test_deposit_claims_are_paid_then_recovered_in_parts(api, merchant):
 
 def test_an_unrecovered_amount_is_written_off(api, merchant):
     deposit = issue(api, "DEP-2", DEPOSIT)
-    claim = claim_file_deposit(
+    claim = claim_file_for_buyer(
         policy_id=deposit["id"],
         claimant_ref="buyer-10",
         amount=Decimal("90.00"),

@@ -65,7 +65,6 @@ def test_balances_per_merchant_and_product_follow_the_money(api, other_api, merc
             .get(pk=deposit["id"]),
             claim_id=77,
             amount=Decimal("120.00"),
-            recoverable=True,
             actor="test",
         )
     issue(other_api, "L-1", PRODUCE)  # another merchant's money

@@ -136,11 +136,11 @@ def test_a_shipped_return_records_work_for_the_claims_pipeline_once(api):
     assert first.json()["claims_opening"] == 1
     assert repeat.json()["claims_opening"] == 0
     task = OutboxTask.objects.get()
-    assert task.task_name == "claims.open_return_claim"
-    assert task.kwargs == {"policy_id": shipping["id"], "tracking_number": "SF1234567890"}
+    assert task.task_name == "claims.open_event_claim"
+    assert task.kwargs == {"policy_id": shipping["id"], "reference": "SF1234567890"}
     stored = Policy.objects.get(pk=shipping["id"])
-    assert stored.return_tracking_number == "SF1234567890"
-    assert Policy.objects.get(pk=produce["id"]).return_shipped_at is None
+    assert stored.claim_event_reference == "SF1234567890"
+    assert Policy.objects.get(pk=produce["id"]).claim_event_at is None
 
 
 def test_a_shipped_return_needs_its_tracking_number(api):

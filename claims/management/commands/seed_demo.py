@@ -16,7 +16,7 @@ from django.utils import timezone
 from claims.demo import produce_photo
 from claims.models import REVIEWERS_GROUP
 from claims.photos import photo_check
-from claims.services import claim_file_deposit, claim_submit
+from claims.services import claim_file_for_buyer, claim_submit
 from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind
 from insurance.services.api_keys import api_key_create, api_key_revoke, merchant_create
 from insurance.services.orders import order_event_record
@@ -160,15 +160,16 @@ class Command(BaseCommand):
         )
         # Returns that open their claims, orders that complete, and a deposit claim.
         for policy in shipping[:4]:
+            self._event(merchant, policy.order_ref, OrderEventKind.DELIVERED)
             self._event(
                 merchant,
                 policy.order_ref,
-                OrderEventKind.RETURN_SHIPPED,
+                "return_shipped",
                 tracking_number=f"SF{policy.pk:010d}",
             )
         for policy in shipping[4:6]:
             self._event(merchant, policy.order_ref, OrderEventKind.COMPLETED)
-        claim_file_deposit(
+        claim_file_for_buyer(
             policy_id=deposit.pk,
             claimant_ref="buyer-9",
             amount=Decimal("350.00"),
