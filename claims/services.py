@@ -315,10 +315,13 @@ def claim_rules_forget() -> None:
     _rules.clear()
 
 
-def _rules_for(product_id: int) -> ClaimRules | None:
-    """A product's thresholds, kept a few seconds like the products themselves."""
+def _rules_for(product_id: int) -> ClaimRules:
+    """A product's thresholds, kept a few seconds like the products themselves. A product
+    with none sends every claim to a reviewer: no automatic payment without a limit."""
     if product_id not in _rules:
-        _rules[product_id] = ClaimRules.objects.filter(product_id=product_id).first()
+        _rules[product_id] = ClaimRules.objects.filter(product_id=product_id).first() or ClaimRules(
+            product_id=product_id, auto_approve_max_amount=Decimal(0)
+        )
     return _rules[product_id]
 
 
@@ -450,7 +453,7 @@ def _index_earlier_photos(claim: Claim) -> None:
                 photo_index(subject=_subject(photo.claim, photo), data=_read(photo))
 
 
-def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules | None) -> Screening:
+def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules) -> Screening:
     """Ask fraud/ about the claim's photos and claimant. Outside any transaction: the photo
     work is the slow part, and every question is idempotent."""
     if photos:
@@ -471,27 +474,26 @@ def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules | None) ->
             continue
         checks.append(fraud_photo_check(subject=subject, data=data))
     signals = _photo_signals(checks)
-    if rules is not None:
-        signals += claim_signals(
-            claim_ref=_claim_ref(claim),
-            claimant_ref=claim.claimant_ref,
-            merchant_id=claim.merchant_id,
-            device_id=claim.device_id,
-            address=claim.address,
-            at=claim.submitted_at,
-            window_hours=rules.velocity_window_hours,
-            max_claims=rules.velocity_max_claims,
-            min_trust_level=rules.min_trust_level,
-        )
-        if claim.amount > rules.auto_approve_max_amount:
-            signals.append(
-                Signal(
-                    "large_amount",
-                    f"amount {claim.amount} is above the automatic limit "
-                    f"{rules.auto_approve_max_amount}",
-                    20,
-                )
+    signals += claim_signals(
+        claim_ref=_claim_ref(claim),
+        claimant_ref=claim.claimant_ref,
+        merchant_id=claim.merchant_id,
+        device_id=claim.device_id,
+        address=claim.address,
+        at=claim.submitted_at,
+        window_hours=rules.velocity_window_hours,
+        max_claims=rules.velocity_max_claims,
+        min_trust_level=rules.min_trust_level,
+    )
+    if claim.amount > rules.auto_approve_max_amount:
+        signals.append(
+            Signal(
+                "large_amount",
+                f"amount {claim.amount} is above the automatic limit "
+                f"{rules.auto_approve_max_amount}",
+                20,
             )
+        )
     return Screening(photo_count=len(photos), photo_checks=checks, signals=signals)
 
 

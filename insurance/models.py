@@ -161,6 +161,11 @@ class ClaimTrigger(models.TextChoices):
     PLATFORM = "platform", _("Filed by the platform for a buyer against the merchant")
 
 
+class ProductManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> "Product":
+        return self.get(code=code)
+
+
 class Product(models.Model):
     """An insurance product is a row of configuration, not a code path of its own.
 
@@ -212,6 +217,9 @@ class Product(models.Model):
     quote_ttl_seconds = models.PositiveIntegerField(default=900)
     active = models.BooleanField(default=True)
 
+    # Fixtures name products by code (a product is configuration, loaded like any data).
+    objects = ProductManager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -222,6 +230,9 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
 
     def clean(self) -> None:
         validate_rating_factors(self.rating_factors)

@@ -1,5 +1,6 @@
 """Reads of insurance data that other code (APIs, web UIs, the claims app) may call."""
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,6 +14,7 @@ from django.db.models.functions import TruncDate
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
     ORDER_LIFECYCLE_EVENTS,
+    QUOTE_INPUTS,
     Account,
     ApiKey,
     ClaimTrigger,
@@ -308,3 +310,42 @@ def merchant_daily_figures(*, merchant: Merchant, start: date, end: date) -> dic
     }
     totals["loss_ratio"] = (totals["claims"] / totals["premiums"]) if totals["premiums"] else None
     return {"days": days, "series": series, "totals": totals}
+
+
+def product_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
+    """The products a merchant may sell now, by code."""
+    offers = []
+    for code in product_codes_on_sale():
+        with contextlib.suppress(ApplicationError):  # switched off for this merchant
+            offers.append(product_offer_for(merchant=merchant, code=code))
+    return offers
+
+
+def quote_inputs_of(offer: ProductOffer) -> list[dict]:
+    """The inputs a quote of this product reads: each one's name, whether it is required, its
+    kind (QUOTE_INPUTS) and, where the product limits them, the values it takes."""
+    product = offer.product
+    factors = {spec["input"]: spec for spec in product.rating_factors}
+    read = {product.exposure, *product.required_inputs}
+    read.update(name for name in factors if name in QUOTE_INPUTS)
+    if {"distance_band"} & set(factors) or product.cover_rule == "distance_band":
+        read.update({"buyer_region", "seller_region"})
+    if product.term_months_allowed:
+        read.add("term_months")
+    required = {product.exposure, *product.required_inputs}
+    if len(product.term_months_allowed) > 1:
+        required.add("term_months")
+    values = {
+        "term_months": product.term_months_allowed or None,
+        "category": sorted(factors["category"]["lookup"]) if "category" in factors else None,
+    }
+    return [
+        {
+            "name": name,
+            "required": name in required,
+            "kind": QUOTE_INPUTS[name],
+            "values": values.get(name),
+        }
+        for name in QUOTE_INPUTS
+        if name in read
+    ]

@@ -49,6 +49,12 @@ _WITH_IDEMPOTENCY_KEY = (400, 409)
 # OpenAPI links: the ids a response gives and the operations that take them, so that clients
 # (and the stateful fuzzer) can follow a quote to its policy, its order and its claims.
 _LINKS: dict[str, dict[str, dict]] = {
+    "v1_products_list": {
+        "QuoteProduct": {
+            "operationId": "v1_quotes_create",
+            "requestBody": {"product": "$response.body#/0/code"},
+        },
+    },
     "v1_quotes_create": {
         "GetQuote": {
             "operationId": "v1_quotes_retrieve",
