@@ -51,6 +51,7 @@ from insurance.models import (
     PolicyStatus,
     WebhookEventType,
 )
+from insurance.money import has_minor_unit_precision, money_text
 from insurance.selectors import policy_get, policy_get_for_merchant
 from insurance.services.policies import policy_record_payout, policy_record_recovery
 from insurance.services.webhooks import webhook_events_emit
@@ -112,7 +113,7 @@ def _claim_payload(claim: Claim) -> dict:
         "claim_id": claim.pk,
         "policy_id": claim.policy_id,
         "status": claim.status,
-        "amount": str(claim.amount),
+        "amount": money_text(claim.amount, claim.currency),
         "currency": claim.currency,
         "reason_code": claim.reason_code,
     }
@@ -157,6 +158,12 @@ def _create(
             "invalid_amount",
             "The amount must be positive.",
             fields={"amount": ["Must be above 0."]},
+        )
+    if not has_minor_unit_precision(amount, policy.currency):
+        raise ApplicationError(
+            "amount_precision",
+            f"The amount has more decimals than {policy.currency} amounts have.",
+            fields={"amount": [f"Write it in {policy.currency}'s smallest unit."]},
         )
     names = [_store_photo(photo) for photo in photos]
     claim = Claim.objects.create(

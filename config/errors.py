@@ -76,6 +76,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ("image_dimensions_too_large", 413, "A photo has more pixels than CLAIM_PHOTO_MAX_PIXELS."),
         ("unsupported_media_type", 415, "The Content-Type is not one this endpoint reads."),
         ("missing_input", 422, "The product needs an input the request left out."),
+        ("amount_precision", 422, "An amount has more decimals than its currency (JPY: none)."),
         ("currency_mismatch", 422, "The product is sold in another currency."),
         ("amount_out_of_range", 422, "The amount is outside what the product covers."),
         ("invalid_region", 422, "A region is not written like CN-ZJ or CN-ZJ/Hangzhou."),

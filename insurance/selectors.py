@@ -242,21 +242,27 @@ def webhook_deliveries_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookDe
 
 def ledger_balances(
     *, merchant: Merchant | None = None, product: Product | None = None
-) -> dict[str, Decimal]:
-    """Net balance (debits minus credits) of every account, optionally for one merchant/product.
+) -> dict[str, dict[str, Decimal]]:
+    """Net balance (debits minus credits) of every account, per currency (amounts of two
+    currencies never add up), optionally for one merchant or product.
 
-    The balances of all accounts sum to zero: that is the trial balance of double entry.
+    In each currency the balances of all accounts sum to zero: the trial balance of double
+    entry.
     """
     transfers = LedgerTransfer.objects.all()
     if merchant is not None:
         transfers = transfers.filter(merchant=merchant)
     if product is not None:
         transfers = transfers.filter(product=product)
-    balances = {account: Decimal("0.00") for account in Account.values}
-    for row in transfers.values("debit_account").annotate(total=Sum("amount")):
-        balances[row["debit_account"]] += row["total"]
-    for row in transfers.values("credit_account").annotate(total=Sum("amount")):
-        balances[row["credit_account"]] -= row["total"]
+    balances: dict[str, dict[str, Decimal]] = {}
+
+    def accounts(currency: str) -> dict[str, Decimal]:
+        return balances.setdefault(currency, {account: Decimal(0) for account in Account.values})
+
+    for row in transfers.values("currency", "debit_account").annotate(total=Sum("amount")):
+        accounts(row["currency"])[row["debit_account"]] += row["total"]
+    for row in transfers.values("currency", "credit_account").annotate(total=Sum("amount")):
+        accounts(row["currency"])[row["credit_account"]] -= row["total"]
     return balances
 
 

@@ -28,7 +28,7 @@ from insurance.models import (
     TransferKind,
     WebhookEventType,
 )
-from insurance.money import prorate
+from insurance.money import has_minor_unit_precision, money_text, prorate
 from insurance.rating import Price, RatingInputs, distance_band, price
 from insurance.selectors import (
     ProductOffer,
@@ -133,6 +133,12 @@ def _rating_inputs(
         if getattr(request, field) in (None, ""):
             raise _field_error("missing_input", field, f"{field} is required for {product.code}.")
     exposure_amount = getattr(request, exposure_field)
+    if not has_minor_unit_precision(exposure_amount, terms.currency):
+        raise _field_error(
+            "amount_precision",
+            exposure_field,
+            f"{exposure_field} has more decimals than {terms.currency} amounts have.",
+        )
     if exposure_amount <= 0 or exposure_amount > terms.max_exposure:
         raise _field_error(
             "amount_out_of_range",
@@ -314,8 +320,8 @@ def _policy_payload(policy: Policy) -> dict:
         "product": policy.product.code,
         "order_ref": policy.order_ref,
         "status": policy.status,
-        "premium": str(policy.premium),
-        "cover": str(policy.cover),
+        "premium": money_text(policy.premium, policy.currency),
+        "cover": money_text(policy.cover, policy.currency),
         "currency": policy.currency,
     }
 
@@ -535,7 +541,12 @@ def policy_cancel(*, policy: Policy, actor: str, reason: str = "cancelled") -> P
         webhook_events_emit(
             merchant_id=policy.merchant_id,
             event_type=WebhookEventType.POLICY_CANCELLED,
-            payloads=[{**_policy_payload(policy), "refund_amount": str(policy.refund_amount)}],
+            payloads=[
+                {
+                    **_policy_payload(policy),
+                    "refund_amount": money_text(policy.refund_amount, policy.currency),
+                }
+            ],
         )
     return policy
 

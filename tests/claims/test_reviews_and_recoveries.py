@@ -186,7 +186,9 @@ def test_deposit_claims_are_paid_then_recovered_in_parts(api, merchant):
 
     claim = claim_screen(claim_id=claim.pk)
     assert claim.status == ClaimStatus.RECOVERY_PENDING
-    assert ledger_balances(merchant=merchant)[Account.MERCHANT_RECEIVABLE] == Decimal("350.00")
+    assert ledger_balances(merchant=merchant)["CNY"][Account.MERCHANT_RECEIVABLE] == Decimal(
+        "350.00"
+    )
     assert Policy.objects.get(pk=deposit["id"]).cover_used == Decimal("350.00")
 
     recovery_record_repayment(claim_id=claim.pk, amount=Decimal("100.00"), actor="staff:ops")
@@ -199,7 +201,7 @@ def test_deposit_claims_are_paid_then_recovered_in_parts(api, merchant):
 
     assert (recovery.amount_repaid, recovery.outstanding) == (Decimal("350.00"), 0)
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.RECOVERED
-    balances = ledger_balances(merchant=merchant)
+    balances = ledger_balances(merchant=merchant)["CNY"]
     assert balances[Account.MERCHANT_RECEIVABLE] == 0
     assert sum(balances.values()) == 0
 
@@ -220,5 +222,5 @@ def test_an_unrecovered_amount_is_written_off(api, merchant):
 
     assert (recovery.amount_written_off, recovery.outstanding) == (Decimal("50.00"), 0)
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.WRITTEN_OFF
-    assert ledger_balances(merchant=merchant)[Account.BAD_DEBT] == Decimal("50.00")
+    assert ledger_balances(merchant=merchant)["CNY"][Account.BAD_DEBT] == Decimal("50.00")
     assert Recovery.objects.get(claim=claim).closed_at is not None

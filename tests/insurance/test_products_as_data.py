@@ -19,6 +19,13 @@ from tests.processes import wait_for
 FIXTURES = Path(__file__).with_name("fixtures")
 PHONE = {"product": "phone_screen", "buyer_ref": "buyer-p", "order_value": "3000.00"}
 LATE = {"product": "delivery_delay", "buyer_ref": "buyer-l", "order_value": "88.00"}
+PRODUCE_CNY = {
+    "product": "fresh_produce",
+    "buyer_ref": "b-cn",
+    "order_value": "200.00",
+    "category": "live_seafood",
+    "transit_days": 2,
+}
 
 
 def load(name: str) -> None:
@@ -213,3 +220,33 @@ def test_staff_cannot_save_a_product_that_contradicts_itself(admin_client):
         product.full_clean()
 
     assert set(refused.value.message_dict) == {"term_months_allowed", "claim_event"}
+
+
+@pytest.mark.django_db
+def test_a_yen_product_keeps_to_whole_yen_and_its_own_books(api):
+    load("jp_produce")
+    body = {"product": "jp_produce", "buyer_ref": "taro", "order_value": "3000"}
+
+    quote = api.post("/api/v1/quotes", body, format="json")
+    fractional = api.post("/api/v1/quotes", {**body, "order_value": "3000.50"}, format="json")
+    policy = api.post("/api/v1/policies", {**body, "order_ref": "JP-1"}, format="json").json()
+    api.post("/api/v1/policies", {**PRODUCE_CNY, "order_ref": "CN-1"}, format="json")
+    event(api, "JP-1", "delivered")
+    claim = api.post(
+        "/api/v1/claims",
+        {"policy_id": policy["id"], "claimant_ref": "taro", "amount": "500.50"},
+        format="json",
+    )
+    balances = api.get("/api/v1/ledger/balances").json()["balances"]
+
+    assert quote.status_code == 201, quote.content
+    assert (quote.json()["premium"], quote.json()["cover"]) == ("50", "3000")  # the minimum
+    assert error_of(fractional, 422)["code"] == "amount_precision"
+    assert (policy["currency"], policy["premium"], policy["remaining_cover"]) == (
+        "JPY",
+        "50",
+        "3000",
+    )
+    assert error_of(claim, 422)["code"] == "amount_precision"
+    assert balances["JPY"]["cash"] == "50" and balances["CNY"]["cash"] == "6.48"
+    assert all(sum(Decimal(v) for v in accounts.values()) == 0 for accounts in balances.values())
