@@ -23,7 +23,7 @@ from config.parsers import BoundedJSONParser
 from insurance.api.common import IDEMPOTENCY_HEADER, MerchantListView, actor, idempotent_post
 from insurance.api.filters import IdFilter, InstantFilter
 from insurance.api.schema import error_responses
-from insurance.api.serializers import AmountInput, JsonInput, TextInput
+from insurance.api.serializers import AmountInput, JsonInput, MoneyOutput, TextInput
 
 REASON_LABELS = {**dict(RejectReason.choices), **dict(ReviewerRejectReason.choices)}
 
@@ -64,6 +64,8 @@ class ClaimEventOutput(serializers.ModelSerializer):
 
 
 class PayoutOutput(serializers.ModelSerializer):
+    amount = MoneyOutput()
+
     class Meta:
         model = Payout
         fields = ["amount", "currency", "provider", "provider_reference", "paid_at"]
@@ -77,6 +79,7 @@ class ClaimPhotoOutput(serializers.ModelSerializer):
 
 class ClaimOutput(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code")
+    amount = MoneyOutput()
     reason = serializers.SerializerMethodField()
     review_reasons = serializers.SerializerMethodField()
     payout = PayoutOutput(read_only=True, allow_null=True)

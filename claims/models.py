@@ -73,7 +73,7 @@ class ReviewerRejectReason(models.TextChoices):
 
 class ClaimOrigin(models.TextChoices):
     CLAIMANT = "claimant", _("Filed through the API")
-    ORDER_EVENT = "order_event", _("Opened by a return_shipped order event")
+    ORDER_EVENT = "order_event", _("Opened by an order event")
     PLATFORM = "platform", _("Filed by the platform against the merchant")
 
 

@@ -46,12 +46,13 @@ from fraud.services import photo_check as fraud_photo_check
 from insurance.models import (
     ClaimTrigger,
     ClaimWindowStart,
-    Exposure,
     Merchant,
+    PayoutRule,
     Policy,
     PolicyStatus,
     WebhookEventType,
 )
+from insurance.money import has_minor_unit_precision, money_text
 from insurance.selectors import policy_get, policy_get_for_merchant
 from insurance.services.policies import policy_record_payout, policy_record_recovery
 from insurance.services.webhooks import webhook_events_emit
@@ -113,7 +114,7 @@ def _claim_payload(claim: Claim) -> dict:
         "claim_id": claim.pk,
         "policy_id": claim.policy_id,
         "status": claim.status,
-        "amount": str(claim.amount),
+        "amount": money_text(claim.amount, claim.currency),
         "currency": claim.currency,
         "reason_code": claim.reason_code,
     }
@@ -151,11 +152,19 @@ def _create(
     Its screening is recorded in the outbox and sent to a worker when the transaction
     commits, unless the caller screens it in this same transaction (`queue_screening=False`).
     """
+    if policy.product.payout_rule == PayoutRule.COVER_LEFT:
+        amount = policy.remaining_cover  # the product pays its cover, whatever was asked
     if amount <= 0:
         raise ApplicationError(
             "invalid_amount",
             "The amount must be positive.",
             fields={"amount": ["Must be above 0."]},
+        )
+    if not has_minor_unit_precision(amount, policy.currency):
+        raise ApplicationError(
+            "amount_precision",
+            f"The amount has more decimals than {policy.currency} amounts have.",
+            fields={"amount": [f"Write it in {policy.currency}'s smallest unit."]},
         )
     names = [_store_photo(photo) for photo in photos]
     claim = Claim.objects.create(
@@ -212,15 +221,16 @@ def claim_submit(
 ) -> Claim:
     """A buyer's claim, filed through the merchant's API key."""
     policy = policy_get_for_merchant(merchant=merchant, policy_id=policy_id)
-    if policy.product.claim_trigger != ClaimTrigger.CLAIMANT:
+    product = policy.product
+    if product.claim_trigger != ClaimTrigger.CLAIMANT:
         where = (
-            "open by themselves when the return ships"
-            if policy.product.claim_trigger == ClaimTrigger.RETURN_SHIPPED
+            f"open by themselves on the order event {product.claim_event!r}"
+            if product.claim_trigger == ClaimTrigger.ORDER_EVENT
             else "are filed by the platform"
         )
         raise ApplicationError(
             "claim_not_allowed",
-            f"{policy.product.code} claims {where}.",
+            f"{product.code} claims {where}.",
             fields={"policy_id": ["Claims on this product are not filed through this endpoint."]},
         )
     with transaction.atomic():
@@ -238,10 +248,9 @@ def claim_submit(
     return claim
 
 
-def claim_open_for_return(
-    *, policy_id: int, tracking_number: str, outbox_id: int | None = None
-) -> Claim:
-    """A shipped return opens its shipping-return claim, once; the courier fee is the cover.
+def claim_open_for_event(*, policy_id: int, reference: str, outbox_id: int | None = None) -> Claim:
+    """The order event the product names opened its claim, once, for the cover left (a
+    shipped return: the courier fee).
 
     Runs in a worker: insurance recorded the need (the outbox row) with the order event. The
     claim has no photo, so nothing slow needs committing ahead: it is opened, screened,
@@ -258,8 +267,8 @@ def claim_open_for_return(
                 origin=ClaimOrigin.ORDER_EVENT,
                 claimant_ref=policy.buyer_ref,
                 amount=policy.remaining_cover,
-                tracking_number=tracking_number,
-                description=f"Return shipped with tracking number {tracking_number}.",
+                tracking_number=reference,
+                description=f"Order event {policy.product.claim_event} ({reference}).",
                 actor=WORKER_ACTOR,
                 queue_screening=False,
             )
@@ -275,11 +284,11 @@ def claim_open_for_return(
     return claim
 
 
-def claim_file_deposit(
+def claim_file_for_buyer(
     *, policy_id: int, claimant_ref: str, amount: Decimal, description: str, actor: str
 ) -> Claim:
-    """The platform ruled that a merchant failed a buyer: the deposit cover pays the buyer
-    first, then the amount is recovered from the merchant."""
+    """The platform ruled that a merchant failed a buyer: the merchant's cover pays the buyer
+    (and, if the product says so, the amount is recovered from the merchant)."""
     policy = policy_get(policy_id=policy_id)
     if policy.product.claim_trigger != ClaimTrigger.PLATFORM:
         raise ApplicationError(
@@ -314,23 +323,29 @@ def claim_rules_forget() -> None:
     _rules.clear()
 
 
-def _rules_for(product_id: int) -> ClaimRules | None:
-    """A product's thresholds, kept a few seconds like the products themselves."""
+def _rules_for(product_id: int) -> ClaimRules:
+    """A product's thresholds, kept a few seconds like the products themselves. A product
+    with none sends every claim to a reviewer: no automatic payment without a limit."""
     if product_id not in _rules:
-        _rules[product_id] = ClaimRules.objects.filter(product_id=product_id).first()
+        _rules[product_id] = ClaimRules.objects.filter(product_id=product_id).first() or ClaimRules(
+            product_id=product_id, auto_approve_max_amount=Decimal(0)
+        )
     return _rules[product_id]
 
 
 def _window_ends(policy: Policy) -> timezone.datetime:
-    start = policy.issued_at
-    if policy.product.claim_window_start == ClaimWindowStart.DELIVERY and policy.delivered_at:
-        start = policy.delivered_at
+    start = {
+        ClaimWindowStart.ISSUANCE: policy.issued_at,
+        ClaimWindowStart.DELIVERY: policy.delivered_at,
+        ClaimWindowStart.COVER_START: policy.cover_starts_at,
+    }[policy.product.claim_window_start] or policy.issued_at
     return start + timedelta(hours=policy.claim_window_hours)
 
 
 def _hard_rule(claim: Claim, policy: Policy, photo_count: int) -> RejectReason | None:
     """The first hard rule the claim breaks, if any: the only grounds for an automatic no."""
-    if policy.status != PolicyStatus.ACTIVE:
+    covered = policy.cover_starts_at is not None and policy.cover_starts_at <= claim.submitted_at
+    if policy.status != PolicyStatus.ACTIVE or not covered:
         return RejectReason.NO_ACTIVE_POLICY
     if claim.submitted_at > _window_ends(policy):
         return RejectReason.OUTSIDE_WINDOW
@@ -343,7 +358,8 @@ def _hard_rule(claim: Claim, policy: Policy, photo_count: int) -> RejectReason |
             promised=Sum("amount", filter=Q(status=ClaimStatus.APPROVED)),
         )
     )
-    if policy.product.exposure == Exposure.ORDER_VALUE and others["earlier"]:
+    limit = policy.product.claims_per_policy
+    if limit and others["earlier"] >= limit:
         return RejectReason.DUPLICATE_CLAIM
     if claim.amount > policy.remaining_cover - (others["promised"] or 0):
         return RejectReason.ABOVE_COVER
@@ -445,7 +461,7 @@ def _index_earlier_photos(claim: Claim) -> None:
                 photo_index(subject=_subject(photo.claim, photo), data=_read(photo))
 
 
-def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules | None) -> Screening:
+def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules) -> Screening:
     """Ask fraud/ about the claim's photos and claimant. Outside any transaction: the photo
     work is the slow part, and every question is idempotent."""
     if photos:
@@ -466,27 +482,26 @@ def _screen(claim: Claim, photos: list[ClaimPhoto], rules: ClaimRules | None) ->
             continue
         checks.append(fraud_photo_check(subject=subject, data=data))
     signals = _photo_signals(checks)
-    if rules is not None:
-        signals += claim_signals(
-            claim_ref=_claim_ref(claim),
-            claimant_ref=claim.claimant_ref,
-            merchant_id=claim.merchant_id,
-            device_id=claim.device_id,
-            address=claim.address,
-            at=claim.submitted_at,
-            window_hours=rules.velocity_window_hours,
-            max_claims=rules.velocity_max_claims,
-            min_trust_level=rules.min_trust_level,
-        )
-        if claim.amount > rules.auto_approve_max_amount:
-            signals.append(
-                Signal(
-                    "large_amount",
-                    f"amount {claim.amount} is above the automatic limit "
-                    f"{rules.auto_approve_max_amount}",
-                    20,
-                )
+    signals += claim_signals(
+        claim_ref=_claim_ref(claim),
+        claimant_ref=claim.claimant_ref,
+        merchant_id=claim.merchant_id,
+        device_id=claim.device_id,
+        address=claim.address,
+        at=claim.submitted_at,
+        window_hours=rules.velocity_window_hours,
+        max_claims=rules.velocity_max_claims,
+        min_trust_level=rules.min_trust_level,
+    )
+    if claim.amount > rules.auto_approve_max_amount:
+        signals.append(
+            Signal(
+                "large_amount",
+                f"amount {claim.amount} is above the automatic limit "
+                f"{rules.auto_approve_max_amount}",
+                20,
             )
+        )
     return Screening(photo_count=len(photos), photo_checks=checks, signals=signals)
 
 
@@ -630,7 +645,7 @@ def _record_payment(claim: Claim, policy: Policy, provider, reference: str | Non
     """The payment's books, in the caller's transaction (the claim and policy are locked)."""
     if reference is None:
         reference = provider.pay(claim=claim, idempotency_key=_payment_key(claim))
-    recoverable = claim.origin == ClaimOrigin.PLATFORM
+    recoverable = policy.product.recover_from_merchant
     Payout.objects.create(
         claim=claim,
         amount=claim.amount,
@@ -642,7 +657,6 @@ def _record_payment(claim: Claim, policy: Policy, provider, reference: str | Non
         policy=policy,
         claim_id=claim.pk,
         amount=claim.amount,
-        recoverable=recoverable,
         actor=WORKER_ACTOR,
     )
     claim_transition(

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from claims import services
+from insurance.services.orders import OPEN_EVENT_CLAIM_TASK
 
 # Transient database trouble (a lock timeout, a dropped connection) is retried with backoff;
 # anything else is a bug and fails loudly (the outbox sends it again later).
@@ -31,10 +32,6 @@ def claim_pay_task(claim_id: int, outbox_id: int | None = None) -> None:
     services.claim_pay(claim_id=claim_id, outbox_id=outbox_id)
 
 
-@shared_task(name="claims.open_return_claim", **_TASK_OPTIONS)
-def claim_open_for_return_task(
-    policy_id: int, tracking_number: str, outbox_id: int | None = None
-) -> None:
-    services.claim_open_for_return(
-        policy_id=policy_id, tracking_number=tracking_number, outbox_id=outbox_id
-    )
+@shared_task(name=OPEN_EVENT_CLAIM_TASK, **_TASK_OPTIONS)
+def claim_open_for_event_task(policy_id: int, reference: str, outbox_id: int | None = None) -> None:
+    services.claim_open_for_event(policy_id=policy_id, reference=reference, outbox_id=outbox_id)

@@ -104,10 +104,45 @@ class Payer(models.TextChoices):
 
 
 class Exposure(models.TextChoices):
-    """What the premium's rate applies to and what the cover follows."""
+    """The amount input the premium's rate applies to (and the cover, by the exposure rule)."""
 
     ORDER_VALUE = "order_value", _("Order value")
     DEPOSIT_AMOUNT = "deposit_amount", _("Deposit amount")
+
+
+# The inputs a quote may carry, by name, and what each one is. A product lists those it needs
+# (Product.required_inputs); the catalogue (GET /api/v1/products) tells checkout developers.
+QUOTE_INPUTS: dict[str, str] = {
+    "order_value": "amount",
+    "deposit_amount": "amount",
+    "buyer_ref": "text",
+    "category": "slug",
+    "buyer_region": "region",
+    "seller_region": "region",
+    "transit_days": "integer",
+    "term_months": "integer",
+}
+
+
+class CoverStart(models.TextChoices):
+    ISSUANCE = "issuance", _("When the policy is issued")
+    DELIVERY = "delivery", _("When the order is delivered")
+
+
+class CoverEnd(models.TextChoices):
+    ORDER_COMPLETED = "order_completed", _("When the order completes")
+    TERM = "term", _("At the end of its term in months")
+
+
+class RefundRule(models.TextChoices):
+    NONE = "none", _("Nothing is refunded")
+    FULL_BEFORE_START = "full_before_start", _("All of it before cover starts, nothing after")
+    PRO_RATA = "pro_rata", _("All of it before cover starts, the unexpired share after")
+
+
+class PayoutRule(models.TextChoices):
+    CLAIMED_AMOUNT = "claimed_amount", _("The amount claimed, up to the cover left")
+    COVER_LEFT = "cover_left", _("The cover left, whatever was claimed")
 
 
 class CoverRule(models.TextChoices):
@@ -118,12 +153,18 @@ class CoverRule(models.TextChoices):
 class ClaimWindowStart(models.TextChoices):
     DELIVERY = "delivery", _("Delivery of the order")
     ISSUANCE = "issuance", _("Issuance of the policy")
+    COVER_START = "cover_start", _("The start of cover")
 
 
 class ClaimTrigger(models.TextChoices):
-    RETURN_SHIPPED = "return_shipped", _("Opens by itself when the return ships (order event)")
+    ORDER_EVENT = "order_event", _("Opens by itself on an order event")
     CLAIMANT = "claimant", _("Filed by the buyer, with evidence")
     PLATFORM = "platform", _("Filed by the platform for a buyer against the merchant")
+
+
+class ProductManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> "Product":
+        return self.get(code=code)
 
 
 class Product(models.Model):
@@ -151,16 +192,34 @@ class Product(models.Model):
     # For the distance-band rule: {"same_city": "6.00", ...}; see insurance.rating.DISTANCE_BANDS.
     cover_table = models.JSONField(default=dict, blank=True)
     max_cover = money_field(validators=[MinValueValidator(ZERO)])
-    # Deposit policies run for a term; order policies run until the order completes, at most
-    # max_cover_days after issuance.
+    # Inputs a quote must carry besides the exposure (names of QUOTE_INPUTS).
+    required_inputs = models.JSONField(default=list, blank=True)
+    # When cover starts and ends. A term runs from the start of cover for one of
+    # term_months_allowed (the quote's term_months input when there are several). Cover that
+    # waits for an order event ends at the latest max_cover_days after issuance.
+    cover_starts = models.CharField(max_length=20, choices=CoverStart.choices)
+    cover_ends = models.CharField(max_length=20, choices=CoverEnd.choices)
     term_months_allowed = models.JSONField(default=list, blank=True)
     max_cover_days = models.PositiveIntegerField(default=90)
+    refund_rule = models.CharField(max_length=20, choices=RefundRule.choices)
+    # Who starts a claim; for ORDER_EVENT, the order event kind that opens it.
     claim_trigger = models.CharField(max_length=20, choices=ClaimTrigger.choices)
+    claim_event = models.SlugField(max_length=50, blank=True)
     claim_window_start = models.CharField(max_length=20, choices=ClaimWindowStart.choices)
     claim_window_hours = models.PositiveIntegerField()
+    # Evidence a claim must carry.
     photo_required = models.BooleanField(default=False)
+    tracking_number_required = models.BooleanField(default=False)
+    # Claims paid on one policy before it is used up (0: any number until the cover is gone).
+    claims_per_policy = models.PositiveSmallIntegerField(default=1)
+    payout_rule = models.CharField(max_length=20, choices=PayoutRule.choices)
+    # The insurer pays the buyer first and recovers the amount from the merchant.
+    recover_from_merchant = models.BooleanField(default=False)
     quote_ttl_seconds = models.PositiveIntegerField(default=900)
     active = models.BooleanField(default=True)
+
+    # Fixtures name products by code (a product is configuration, loaded like any data).
+    objects = ProductManager()
 
     class Meta:
         constraints = [
@@ -173,13 +232,34 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
     def clean(self) -> None:
         validate_rating_factors(self.rating_factors)
         validate_cover_table(self.cover_rule, self.cover_table)
+        errors = {}
         if not isinstance(self.term_months_allowed, list) or not all(
-            isinstance(m, int) and m > 0 for m in self.term_months_allowed
+            isinstance(m, int) and not isinstance(m, bool) and m > 0
+            for m in self.term_months_allowed
         ):
-            raise ValidationError({"term_months_allowed": "A list of whole months, e.g. [6, 12]."})
+            errors["term_months_allowed"] = "A list of whole months, e.g. [6, 12]."
+        elif self.cover_ends == CoverEnd.TERM and not self.term_months_allowed:
+            errors["term_months_allowed"] = "Cover that ends with its term needs a term."
+        if not isinstance(self.required_inputs, list) or not set(self.required_inputs) <= set(
+            QUOTE_INPUTS
+        ):
+            errors["required_inputs"] = f"A list of inputs among {sorted(QUOTE_INPUTS)}."
+        if self.claim_trigger == ClaimTrigger.ORDER_EVENT:
+            if not self.claim_event or self.claim_event in ORDER_LIFECYCLE_EVENTS:
+                errors["claim_event"] = (
+                    "Name the order event that opens a claim; it may not be one of "
+                    f"{sorted(ORDER_LIFECYCLE_EVENTS)}, which move the cover itself."
+                )
+        elif self.claim_event:
+            errors["claim_event"] = "Only products whose claims open on an order event name one."
+        if errors:
+            raise ValidationError(errors)
 
 
 class MerchantProductTerms(models.Model):
@@ -310,9 +390,10 @@ class Policy(models.Model):
     cover_starts_at = models.DateTimeField(null=True, blank=True)
     cover_ends_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    # A shipping-return policy's return: the courier's tracking number and when it shipped.
-    return_tracking_number = models.CharField(max_length=64, blank=True)
-    return_shipped_at = models.DateTimeField(null=True, blank=True)
+    # The order event that opened the policy's claim (the product's claim_event): when it
+    # happened and its reference (a return's courier tracking number).
+    claim_event_at = models.DateTimeField(null=True, blank=True)
+    claim_event_reference = models.CharField(max_length=64, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     refund_amount = money_field(null=True, blank=True)
 
@@ -362,10 +443,15 @@ class PolicyEvent(models.Model):
 
 
 class OrderEventKind(models.TextChoices):
+    """The events that move every order policy's cover. Products may name further events
+    that open their claims (Product.claim_event), such as a return shipped."""
+
     DELIVERED = "delivered", _("Delivered")
-    RETURN_SHIPPED = "return_shipped", _("Return shipped")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+ORDER_LIFECYCLE_EVENTS = frozenset(OrderEventKind.values)
 
 
 class OrderEvent(models.Model):
@@ -373,7 +459,8 @@ class OrderEvent(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="order_events")
     order_ref = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=OrderEventKind.choices)
+    # A lifecycle event (OrderEventKind) or the claim event of a product.
+    kind = models.SlugField(max_length=50)
     tracking_number = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(default=clock.now, editable=False)

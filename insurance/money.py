@@ -17,6 +17,16 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount as clients read it: in its currency's minor unit (JPY 1500, CNY 1500.00)."""
+    return str(quantize(amount, currency))
+
+
+def has_minor_unit_precision(amount: Decimal, currency: str) -> bool:
+    """False when the amount has more decimals than its currency (100.50 JPY)."""
+    return amount == quantize(amount, currency)
+
+
 def prorate(amount: Decimal, numerator: float, denominator: float, currency: str) -> Decimal:
     """amount x numerator / denominator, held within [0, amount] and rounded (refunds)."""
     if denominator <= 0:

@@ -1,5 +1,6 @@
 """Reads of insurance data that other code (APIs, web UIs, the claims app) may call."""
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,8 +13,11 @@ from django.db.models.functions import TruncDate
 
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
+    ORDER_LIFECYCLE_EVENTS,
+    QUOTE_INPUTS,
     Account,
     ApiKey,
+    ClaimTrigger,
     LedgerTransfer,
     Merchant,
     MerchantMembership,
@@ -58,6 +62,22 @@ _offers_lock = threading.Lock()
 def product_offers_forget() -> None:
     with _offers_lock:
         _offers.clear()
+
+
+def order_event_kinds() -> frozenset[str]:
+    """The order events the platform acts on: the lifecycle ones, and those that open the
+    claims of the products on sale (kept for a few seconds, like the products' terms)."""
+    with _offers_lock:
+        kinds = _offers.get("order_event_kinds")
+    if kinds is None:
+        kinds = ORDER_LIFECYCLE_EVENTS | frozenset(
+            Product.objects.filter(active=True, claim_trigger=ClaimTrigger.ORDER_EVENT).values_list(
+                "claim_event", flat=True
+            )
+        )
+        with _offers_lock:
+            _offers["order_event_kinds"] = kinds
+    return kinds
 
 
 def product_codes_on_sale() -> list[str]:
@@ -222,21 +242,27 @@ def webhook_deliveries_for_merchant(*, merchant: Merchant) -> QuerySet[WebhookDe
 
 def ledger_balances(
     *, merchant: Merchant | None = None, product: Product | None = None
-) -> dict[str, Decimal]:
-    """Net balance (debits minus credits) of every account, optionally for one merchant/product.
+) -> dict[str, dict[str, Decimal]]:
+    """Net balance (debits minus credits) of every account, per currency (amounts of two
+    currencies never add up), optionally for one merchant or product.
 
-    The balances of all accounts sum to zero: that is the trial balance of double entry.
+    In each currency the balances of all accounts sum to zero: the trial balance of double
+    entry.
     """
     transfers = LedgerTransfer.objects.all()
     if merchant is not None:
         transfers = transfers.filter(merchant=merchant)
     if product is not None:
         transfers = transfers.filter(product=product)
-    balances = {account: Decimal("0.00") for account in Account.values}
-    for row in transfers.values("debit_account").annotate(total=Sum("amount")):
-        balances[row["debit_account"]] += row["total"]
-    for row in transfers.values("credit_account").annotate(total=Sum("amount")):
-        balances[row["credit_account"]] -= row["total"]
+    balances: dict[str, dict[str, Decimal]] = {}
+
+    def accounts(currency: str) -> dict[str, Decimal]:
+        return balances.setdefault(currency, {account: Decimal(0) for account in Account.values})
+
+    for row in transfers.values("currency", "debit_account").annotate(total=Sum("amount")):
+        accounts(row["currency"])[row["debit_account"]] += row["total"]
+    for row in transfers.values("currency", "credit_account").annotate(total=Sum("amount")):
+        accounts(row["currency"])[row["credit_account"]] -= row["total"]
     return balances
 
 
@@ -290,3 +316,42 @@ def merchant_daily_figures(*, merchant: Merchant, start: date, end: date) -> dic
     }
     totals["loss_ratio"] = (totals["claims"] / totals["premiums"]) if totals["premiums"] else None
     return {"days": days, "series": series, "totals": totals}
+
+
+def product_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
+    """The products a merchant may sell now, by code."""
+    offers = []
+    for code in product_codes_on_sale():
+        with contextlib.suppress(ApplicationError):  # switched off for this merchant
+            offers.append(product_offer_for(merchant=merchant, code=code))
+    return offers
+
+
+def quote_inputs_of(offer: ProductOffer) -> list[dict]:
+    """The inputs a quote of this product reads: each one's name, whether it is required, its
+    kind (QUOTE_INPUTS) and, where the product limits them, the values it takes."""
+    product = offer.product
+    factors = {spec["input"]: spec for spec in product.rating_factors}
+    read = {product.exposure, *product.required_inputs}
+    read.update(name for name in factors if name in QUOTE_INPUTS)
+    if {"distance_band"} & set(factors) or product.cover_rule == "distance_band":
+        read.update({"buyer_region", "seller_region"})
+    if product.term_months_allowed:
+        read.add("term_months")
+    required = {product.exposure, *product.required_inputs}
+    if len(product.term_months_allowed) > 1:
+        required.add("term_months")
+    values = {
+        "term_months": product.term_months_allowed or None,
+        "category": sorted(factors["category"]["lookup"]) if "category" in factors else None,
+    }
+    return [
+        {
+            "name": name,
+            "required": name in required,
+            "kind": QUOTE_INPUTS[name],
+            "values": values.get(name),
+        }
+        for name in QUOTE_INPUTS
+        if name in read
+    ]

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from insurance.api import ledger, orders, policies, quotes, webhooks
+from insurance.api import ledger, orders, policies, products, quotes, webhooks
 
 urlpatterns = [
+    path("products", products.ProductListView.as_view(), name="product-list"),
     path("quotes", quotes.QuoteListView.as_view(), name="quote-list"),
     path("quotes/<uuid:quote_id>", quotes.QuoteDetailView.as_view(), name="quote-detail"),
     path("policies", policies.PolicyListView.as_view(), name="policy-list"),

@@ -47,5 +47,7 @@ def ensure_default_products() -> None:
     test's flush empties every table)."""
     products = importlib.import_module("insurance.migrations.0002_default_products")
     products.insert_default_products(apps, schema_editor=None)
+    terms = importlib.import_module("insurance.migrations.0007_products_as_data")
+    terms.terms_as_data(apps, schema_editor=None)
     rules = importlib.import_module("claims.migrations.0002_default_claim_rules")
     rules.insert_default_rules(apps, schema_editor=None)

@@ -6,15 +6,17 @@ from rest_framework.views import APIView
 
 from insurance.api.common import refuse_empty_parameters
 from insurance.api.schema import error_responses
-from insurance.models import Account
+from insurance.money import money_text
 from insurance.selectors import ledger_balances, product_offer_for
 
 BalancesOutput = inline_serializer(
     "LedgerBalances",
     {
         "product": serializers.CharField(allow_null=True),
+        # One entry per currency the merchant's books hold: amounts of two currencies are
+        # never added up. Each maps every account to its balance in that currency.
         "balances": serializers.DictField(
-            child=serializers.DecimalField(max_digits=16, decimal_places=2)
+            child=serializers.DictField(child=serializers.CharField()),
         ),
     },
 )
@@ -45,5 +47,14 @@ class LedgerBalanceView(APIView):
         product = product_offer_for(merchant=merchant, code=code).product if code else None
         balances = ledger_balances(merchant=merchant, product=product)
         return Response(
-            {"product": code, "balances": {account: str(balances[account]) for account in Account}}
+            {
+                "product": code,
+                "balances": {
+                    currency: {
+                        account: money_text(amount, currency)
+                        for account, amount in accounts.items()
+                    }
+                    for currency, accounts in balances.items()
+                },
+            }
         )

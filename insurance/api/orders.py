@@ -9,14 +9,15 @@ from config.errors import NotFoundError
 from insurance.api.common import IDEMPOTENCY_HEADER, actor, idempotent_post
 from insurance.api.schema import error_responses
 from insurance.api.serializers import JsonInput, TextInput
-from insurance.models import OrderEventKind, Policy
+from insurance.models import Policy
 from insurance.services.orders import order_event_record
 
 ORDER_REF_MAX_LENGTH = Policy._meta.get_field("order_ref").max_length
 
 
 class OrderEventInput(JsonInput):
-    kind = serializers.ChoiceField(choices=OrderEventKind.choices)
+    # delivered, completed, cancelled, or the claim event of a product (the schema lists them).
+    kind = serializers.SlugField(max_length=50)
     tracking_number = TextInput(max_length=64, required=False)
     occurred_at = serializers.DateTimeField(required=False)
 
@@ -39,9 +40,11 @@ class OrderEventOutput(serializers.Serializer):
 class OrderEventView(APIView):
     @extend_schema(
         summary="Tell us what happened to an order: it moves the order's policies",
-        description="delivered starts order cover; return_shipped (with tracking_number) opens "
-        "the claim of a shipping-return policy; completed ends cover; cancelled "
-        "cancels with a refund.",
+        description="Each of the order's policies moves as its product says: delivered starts "
+        "the cover of products whose cover starts at delivery; completed ends the cover of "
+        "those that end with the order; cancelled ends any with its product's refund; a "
+        "product's claim event (such as return_shipped, with tracking_number) opens its "
+        "claim. GET /api/v1/products says which product does what.",
         request=OrderEventInput,
         parameters=[
             IDEMPOTENCY_HEADER,

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from config.errors import ERROR_CODES
-from insurance.selectors import product_codes_on_sale
+from insurance.selectors import order_event_kinds, product_codes_on_sale
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -49,6 +49,12 @@ _WITH_IDEMPOTENCY_KEY = (400, 409)
 # OpenAPI links: the ids a response gives and the operations that take them, so that clients
 # (and the stateful fuzzer) can follow a quote to its policy, its order and its claims.
 _LINKS: dict[str, dict[str, dict]] = {
+    "v1_products_list": {
+        "QuoteProduct": {
+            "operationId": "v1_quotes_create",
+            "requestBody": {"product": "$response.body#/0/code"},
+        },
+    },
     "v1_quotes_create": {
         "GetQuote": {
             "operationId": "v1_quotes_retrieve",
@@ -149,11 +155,11 @@ def _free_text(schema: dict) -> bool:
     return schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema)
 
 
-def _product_codes() -> list[str]:
-    """The codes on sale now; none when the schema is made without a database (an offline
-    `manage.py spectacular`)."""
+def _on_sale(read):
+    """What the products on sale say now; nothing when the schema is made without a database
+    (an offline `manage.py spectacular`)."""
     try:
-        return product_codes_on_sale()
+        return read()
     except DatabaseError:
         return []
 
@@ -172,9 +178,11 @@ def _complete_request_schema(schema: dict, components: dict, seen: set[str]) -> 
     if "items" in schema:
         _complete_request_schema(schema["items"], components, seen)
     for name, prop in schema.get("properties", {}).items():
-        if name == "product" and "enum" not in prop and (codes := _product_codes()):
+        if name == "product" and "enum" not in prop and (codes := _on_sale(product_codes_on_sale)):
             # Products are data: the schema lists those on sale when it is served.
             prop["enum"] = codes
+        elif name == "kind" and (kinds := _on_sale(order_event_kinds)):
+            prop["enum"] = sorted(kinds)
         elif _free_text(prop):
             prop["pattern"] = _NO_NUL
         else:

@@ -7,7 +7,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from insurance.models import Policy, PolicyEvent, Quote
-from insurance.money import CURRENCY_CHOICES, MONEY_DECIMALS, MONEY_DIGITS
+from insurance.money import CURRENCY_CHOICES, MONEY_DECIMALS, MONEY_DIGITS, money_text
 from insurance.services.policies import BindRequest, CoverRequest
 
 # A sum of money in a request: digits with at most two decimals, written as a string.
@@ -147,8 +147,30 @@ class BindInput(IssueInput):
         return BindRequest(order_ref=order_ref, cover=CoverRequest(**data))
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d+(?:\.\d+)?$", "example": "6.48"}
+)
+class MoneyOutput(serializers.Field):
+    """An amount in its row's currency, written with that currency's minor unit: "6.48" in
+    CNY, "1500" in JPY."""
+
+    def __init__(self, *, currency_field: str = "currency", **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+        self.currency_field = currency_field
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance), getattr(instance, self.currency_field)
+
+    def to_representation(self, value) -> str | None:
+        amount, currency = value
+        return None if amount is None else money_text(amount, currency)
+
+
 class QuoteOutput(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code")
+    premium = MoneyOutput()
+    cover = MoneyOutput()
+    exposure_amount = MoneyOutput()
 
     class Meta:
         model = Quote
@@ -176,9 +198,12 @@ class PolicyEventOutput(serializers.ModelSerializer):
 
 class PolicyOutput(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code")
-    remaining_cover = serializers.DecimalField(
-        max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS, read_only=True
-    )
+    exposure_amount = MoneyOutput()
+    premium = MoneyOutput()
+    cover = MoneyOutput()
+    cover_used = MoneyOutput()
+    remaining_cover = MoneyOutput()
+    refund_amount = MoneyOutput(allow_null=True)
     quote_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:
@@ -204,8 +229,8 @@ class PolicyOutput(serializers.ModelSerializer):
             "cover_starts_at",
             "cover_ends_at",
             "delivered_at",
-            "return_tracking_number",
-            "return_shipped_at",
+            "claim_event_at",
+            "claim_event_reference",
             "ended_at",
             "refund_amount",
         ]

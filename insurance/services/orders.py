@@ -9,19 +9,26 @@ from config import clock
 from config.errors import ApplicationError, NotFoundError
 from insurance.models import (
     ClaimTrigger,
-    Exposure,
+    CoverEnd,
+    CoverStart,
     Merchant,
     OrderEvent,
     OrderEventKind,
     Policy,
-    PolicyEvent,
     PolicyStatus,
 )
-from insurance.services.policies import policy_complete, policy_end, policy_refund_due
+from insurance.selectors import order_event_kinds
+from insurance.services.policies import (
+    policy_complete,
+    policy_cover_start,
+    policy_end,
+    policy_note,
+    policy_refund_due,
+)
 from outbox.services import outbox_enqueue
 
 # The claims app runs this task: insurance records the need, claims opens the claim.
-OPEN_RETURN_CLAIM_TASK = "claims.open_return_claim"
+OPEN_EVENT_CLAIM_TASK = "claims.open_event_claim"
 
 
 @dataclass(frozen=True)
@@ -29,17 +36,6 @@ class OrderEventResult:
     event: OrderEvent
     policies: list[Policy]
     claims_opening: int
-
-
-def _note(policy: Policy, actor: str, reason: str) -> None:
-    """An event row for a change that keeps the status (delivery, a shipped return)."""
-    PolicyEvent.objects.create(
-        policy=policy,
-        from_status=policy.status,
-        to_status=policy.status,
-        actor=actor,
-        reason=reason,
-    )
 
 
 # A clock a little off from ours is tolerated.
@@ -57,6 +53,11 @@ def _check_event_time(occurred_at: datetime, *, earliest: datetime) -> None:
         )
 
 
+def _opens_claim(policy: Policy, kind: str) -> bool:
+    product = policy.product
+    return product.claim_trigger == ClaimTrigger.ORDER_EVENT and product.claim_event == kind
+
+
 def order_event_record(
     *,
     merchant: Merchant,
@@ -66,11 +67,15 @@ def order_event_record(
     tracking_number: str = "",
     actor: str,
 ) -> OrderEventResult:
-    if kind == OrderEventKind.RETURN_SHIPPED and not tracking_number:
+    """What happened to an order, applied to each of its active policies as its product says:
+    delivery starts the cover of products whose cover starts then, completion ends the cover
+    of those that end with the order, cancellation ends any with the product's refund, and a
+    product's claim event opens its claim (in a worker, through the outbox)."""
+    if kind not in order_event_kinds():
         raise ApplicationError(
-            "missing_input",
-            "A shipped return needs its tracking number.",
-            fields={"tracking_number": ["Required for return_shipped."]},
+            "unknown_event_kind",
+            f"No product acts on {kind!r} order events.",
+            fields={"kind": [f"One of {sorted(order_event_kinds())}."]},
         )
     claims_opening = 0
     with transaction.atomic():
@@ -83,6 +88,15 @@ def order_event_record(
         if not policies:
             raise NotFoundError("order_not_found", f"No policy covers order {order_ref!r}.")
         _check_event_time(occurred_at, earliest=min(policy.issued_at for policy in policies))
+        if not tracking_number and any(
+            _opens_claim(policy, kind) and policy.product.tracking_number_required
+            for policy in policies
+        ):
+            raise ApplicationError(
+                "missing_input",
+                f"A {kind} event needs its tracking number.",
+                fields={"tracking_number": [f"Required for {kind}."]},
+            )
         event = OrderEvent.objects.create(
             merchant=merchant,
             order_ref=order_ref,
@@ -93,32 +107,20 @@ def order_event_record(
         for policy in policies:
             if policy.status != PolicyStatus.ACTIVE:
                 continue
-            if policy.product.exposure != Exposure.ORDER_VALUE:
-                continue  # deposit cover follows its term, not an order
+            product = policy.product
             if kind == OrderEventKind.DELIVERED and policy.delivered_at is None:
-                Policy.objects.filter(pk=policy.pk).update(
-                    delivered_at=occurred_at, cover_starts_at=occurred_at
-                )
-                policy.delivered_at = policy.cover_starts_at = occurred_at
-                _note(policy, actor, "order delivered: cover starts")
-            elif (
-                kind == OrderEventKind.RETURN_SHIPPED
-                and policy.return_shipped_at is None
-                and policy.product.claim_trigger == ClaimTrigger.RETURN_SHIPPED
-            ):
-                Policy.objects.filter(pk=policy.pk).update(
-                    return_shipped_at=occurred_at, return_tracking_number=tracking_number
-                )
-                policy.return_shipped_at = occurred_at
-                policy.return_tracking_number = tracking_number
-                _note(policy, actor, f"return shipped ({tracking_number}): claim opening")
-                outbox_enqueue(
-                    task_name=OPEN_RETURN_CLAIM_TASK,
-                    kwargs={"policy_id": policy.pk, "tracking_number": tracking_number},
-                )
-                claims_opening += 1
+                Policy.objects.filter(pk=policy.pk).update(delivered_at=occurred_at)
+                policy.delivered_at = occurred_at
+                if product.cover_starts == CoverStart.DELIVERY:
+                    policy_cover_start(
+                        policy=policy,
+                        at=occurred_at,
+                        actor=actor,
+                        reason="order delivered: cover starts",
+                    )
             elif kind == OrderEventKind.COMPLETED:
-                policy_complete(policy=policy, actor=actor, reason="order completed")
+                if product.cover_ends == CoverEnd.ORDER_COMPLETED:
+                    policy_complete(policy=policy, actor=actor, reason="order completed")
             elif kind == OrderEventKind.CANCELLED:
                 policy_end(
                     policy=policy,
@@ -128,4 +130,19 @@ def order_event_record(
                     refund=policy_refund_due(policy=policy, now=occurred_at),
                     now=occurred_at,
                 )
+            elif _opens_claim(policy, kind) and policy.claim_event_at is None:
+                Policy.objects.filter(pk=policy.pk).update(
+                    claim_event_at=occurred_at, claim_event_reference=tracking_number
+                )
+                policy.claim_event_at, policy.claim_event_reference = occurred_at, tracking_number
+                policy_note(
+                    policy=policy,
+                    actor=actor,
+                    reason=f"{kind} ({tracking_number or 'no reference'}): claim opening",
+                )
+                outbox_enqueue(
+                    task_name=OPEN_EVENT_CLAIM_TASK,
+                    kwargs={"policy_id": policy.pk, "reference": tracking_number},
+                )
+                claims_opening += 1
     return OrderEventResult(event=event, policies=policies, claims_opening=claims_opening)

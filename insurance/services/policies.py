@@ -16,16 +16,19 @@ from config.errors import ApplicationError, ConflictError
 from fraud.selectors import claimant_trust_levels
 from insurance.models import (
     POLICY_TRANSITIONS,
-    Exposure,
+    CoverEnd,
+    CoverStart,
+    LedgerTransfer,
     Merchant,
     Policy,
     PolicyEvent,
     PolicyStatus,
     Quote,
+    RefundRule,
     TransferKind,
     WebhookEventType,
 )
-from insurance.money import prorate
+from insurance.money import has_minor_unit_precision, money_text, prorate
 from insurance.rating import Price, RatingInputs, distance_band, price
 from insurance.selectors import (
     ProductOffer,
@@ -97,6 +100,16 @@ def _field_error(code: str, field: str, message: str) -> ApplicationError:
     return ApplicationError(code, message, fields={field: [message]})
 
 
+def _term_months(product, requested: int | None) -> int:
+    """The term a quote asks for; a product sold for one term needs no input."""
+    allowed = product.term_months_allowed
+    if requested is None and len(allowed) == 1:
+        return allowed[0]
+    if requested not in allowed:
+        raise _field_error("invalid_term", "term_months", f"term_months must be one of {allowed}.")
+    return requested
+
+
 def _add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -116,10 +129,15 @@ def _rating_inputs(
             f"{product.code} is sold in {terms.currency}, not {request.currency}.",
         )
     exposure_field = product.exposure
+    for field in (exposure_field, *product.required_inputs):
+        if getattr(request, field) in (None, ""):
+            raise _field_error("missing_input", field, f"{field} is required for {product.code}.")
     exposure_amount = getattr(request, exposure_field)
-    if exposure_amount is None:
+    if not has_minor_unit_precision(exposure_amount, terms.currency):
         raise _field_error(
-            "missing_input", exposure_field, f"{exposure_field} is required for {product.code}."
+            "amount_precision",
+            exposure_field,
+            f"{exposure_field} has more decimals than {terms.currency} amounts have.",
         )
     if exposure_amount <= 0 or exposure_amount > terms.max_exposure:
         raise _field_error(
@@ -127,20 +145,11 @@ def _rating_inputs(
             exposure_field,
             f"{exposure_field} must be above 0 and at most {terms.max_exposure}.",
         )
-    if product.exposure == Exposure.ORDER_VALUE and not request.buyer_ref:
-        raise _field_error(
-            "missing_input", "buyer_ref", "buyer_ref is required: the buyer is the one insured."
-        )
     used = {spec["input"] for spec in terms.rating_factors}
     values: dict = {"category": request.category}
     if product.term_months_allowed:
-        if request.term_months not in product.term_months_allowed:
-            raise _field_error(
-                "invalid_term",
-                "term_months",
-                f"term_months must be one of {product.term_months_allowed}.",
-            )
-        values["term_months"] = str(request.term_months)
+        term = _term_months(product, request.term_months)
+        values["term_months"] = str(term)
     if "distance_band" in used or terms.cover_rule == "distance_band":
         seller_region = request.seller_region or merchant.region
         for field, region in (
@@ -173,6 +182,8 @@ def _priced(
         for k, v in asdict(request).items()
         if v not in (None, "")
     }
+    if "term_months" in inputs.values:  # the term the cover runs for, also when implied
+        stored_inputs["term_months"] = int(inputs.values["term_months"])
     return offer, price(offer.terms, inputs), stored_inputs
 
 
@@ -216,10 +227,9 @@ def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime, history: 
         exposure_amount = Decimal(priced.breakdown["exposure"])
         payer, window = offer.payer, offer.claim_window_hours
         quote = None
-    if product.exposure == Exposure.DEPOSIT_AMOUNT:
-        cover_starts_at, cover_ends_at = now, _add_months(now, int(inputs["term_months"]))
-    else:  # order cover starts at delivery, ends when the order completes (or at the backstop)
-        cover_starts_at, cover_ends_at = None, now + timedelta(days=product.max_cover_days)
+    cover_starts_at, cover_ends_at = None, now + timedelta(days=product.max_cover_days)
+    if product.cover_starts == CoverStart.ISSUANCE:
+        cover_starts_at, cover_ends_at = _cover_period(product, inputs, start=now)
     return Policy(
         merchant=merchant,
         product=product,
@@ -237,6 +247,36 @@ def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime, history: 
         claim_window_hours=window,
         cover_starts_at=cover_starts_at,
         cover_ends_at=cover_ends_at,
+    )
+
+
+def _cover_period(product, inputs: dict, *, start: datetime) -> tuple[datetime, datetime]:
+    """Cover from `start`: for its term, or until the order completes (at the longest
+    max_cover_days after issuance, which the caller's end already holds for order cover)."""
+    if product.cover_ends == CoverEnd.TERM:
+        return start, _add_months(start, int(inputs["term_months"]))
+    return start, start + timedelta(days=product.max_cover_days)
+
+
+def policy_cover_start(*, policy: Policy, at: datetime, actor: str, reason: str) -> None:
+    """The event the product's cover waits for happened: cover runs from `at` (caller's
+    transaction, holding the policy's row lock). An order cover keeps its backstop end."""
+    starts_at, ends_at = _cover_period(policy.product, policy.inputs, start=at)
+    if policy.product.cover_ends != CoverEnd.TERM:
+        ends_at = policy.cover_ends_at
+    Policy.objects.filter(pk=policy.pk).update(cover_starts_at=starts_at, cover_ends_at=ends_at)
+    policy.cover_starts_at, policy.cover_ends_at = starts_at, ends_at
+    policy_note(policy=policy, actor=actor, reason=reason)
+
+
+def policy_note(*, policy: Policy, actor: str, reason: str) -> None:
+    """An event row for a change that keeps the status (cover starts, a claim event)."""
+    PolicyEvent.objects.create(
+        policy=policy,
+        from_status=policy.status,
+        to_status=policy.status,
+        actor=actor,
+        reason=reason,
     )
 
 
@@ -280,8 +320,8 @@ def _policy_payload(policy: Policy) -> dict:
         "product": policy.product.code,
         "order_ref": policy.order_ref,
         "status": policy.status,
-        "premium": str(policy.premium),
-        "cover": str(policy.cover),
+        "premium": money_text(policy.premium, policy.currency),
+        "cover": money_text(policy.cover, policy.currency),
         "currency": policy.currency,
     }
 
@@ -438,14 +478,17 @@ def policy_transition(
 
 
 def policy_refund_due(*, policy: Policy, now: datetime) -> Decimal:
-    """Full refund before the cover starts; deposit cover refunds the unexpired share."""
-    if policy.product.exposure == Exposure.DEPOSIT_AMOUNT:
+    """What the product's refund rule gives back if the cover ends at `now`."""
+    rule = policy.product.refund_rule
+    if rule == RefundRule.NONE:
+        return Decimal(0)
+    if policy.cover_starts_at is None or policy.cover_starts_at > now:
+        return policy.premium
+    if rule == RefundRule.PRO_RATA:
         total = (policy.cover_ends_at - policy.cover_starts_at).total_seconds()
         left = (policy.cover_ends_at - now).total_seconds()
         return prorate(policy.premium, left, total, policy.currency)
-    if policy.cover_starts_at is None or policy.cover_starts_at > now:
-        return policy.premium
-    return Decimal("0.00")
+    return Decimal(0)
 
 
 def policy_end(
@@ -498,7 +541,12 @@ def policy_cancel(*, policy: Policy, actor: str, reason: str = "cancelled") -> P
         webhook_events_emit(
             merchant_id=policy.merchant_id,
             event_type=WebhookEventType.POLICY_CANCELLED,
-            payloads=[{**_policy_payload(policy), "refund_amount": str(policy.refund_amount)}],
+            payloads=[
+                {
+                    **_policy_payload(policy),
+                    "refund_amount": money_text(policy.refund_amount, policy.currency),
+                }
+            ],
         )
     return policy
 
@@ -538,15 +586,13 @@ def policies_expire(*, actor: str, limit: int = 1000) -> int:
     return expired
 
 
-def policy_record_payout(
-    *, policy: Policy, claim_id: int, amount: Decimal, recoverable: bool, actor: str
-) -> Policy:
+def policy_record_payout(*, policy: Policy, claim_id: int, amount: Decimal, actor: str) -> Policy:
     """A claim on the policy is paid: use up cover and post the payout (caller's transaction,
     in which the caller holds the policy's row lock: select_for_update).
 
-    Order policies pay one claim and are then claimed; a deposit policy's aggregate limit is
-    shared by its claims until it is used up. A recoverable payout (deposit insurance) is owed
-    back by the merchant.
+    The policy is claimed, its cover ended, once it has paid the product's claims_per_policy
+    or its cover is used up. When the product recovers payouts from the merchant, the amount
+    is owed back by the merchant.
     """
     if amount > policy.remaining_cover:
         raise ConflictError(
@@ -555,7 +601,8 @@ def policy_record_payout(
         )
     policy.cover_used += amount
     Policy.objects.filter(pk=policy.pk).update(cover_used=policy.cover_used)
-    kind = TransferKind.RECOVERY_RECEIVABLE if recoverable else TransferKind.CLAIM_PAID
+    payouts = (TransferKind.RECOVERY_RECEIVABLE, TransferKind.CLAIM_PAID)
+    kind = payouts[0] if policy.product.recover_from_merchant else payouts[1]
     ledger_post(
         transfers=[
             ledger_transfer(
@@ -567,8 +614,10 @@ def policy_record_payout(
             )
         ]
     )
+    limit = policy.product.claims_per_policy
+    paid = LedgerTransfer.objects.filter(policy=policy, kind__in=payouts).count() if limit else 0
     if policy.status == PolicyStatus.ACTIVE and (
-        policy.product.exposure == Exposure.ORDER_VALUE or policy.remaining_cover == 0
+        (limit and paid >= limit) or policy.remaining_cover == 0
     ):
         policy_end(
             policy=policy,

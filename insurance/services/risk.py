@@ -20,7 +20,8 @@ def risk_profiles_refresh(*, history_days: int = HISTORY_DAYS) -> int:
     recent = Policy.objects.filter(issued_at__gte=now - timedelta(days=history_days))
     counts = {
         "policies": Count("id"),
-        "returns": Count("id", filter=Q(return_shipped_at__isnull=False)),
+        # Order events that opened a claim: a return-shipping product's returns.
+        "returns": Count("id", filter=Q(claim_event_at__isnull=False)),
         "claims": Count("id", filter=Q(cover_used__gt=0)),
     }
     rows = [

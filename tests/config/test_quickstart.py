@@ -62,6 +62,8 @@ def test_make_serve_runs_the_platform_on_sqlite_with_a_real_worker(tmp_path):
             },
         )
         assert policy.status_code == 201, policy.text
+        delivered = client.post("/api/v1/orders/QS-1/events", json={"kind": "delivered"})
+        assert delivered.status_code == 201, delivered.text
         shipped = client.post(
             "/api/v1/orders/QS-1/events",
             json={"kind": "return_shipped", "tracking_number": "SF0123456789"},

@@ -24,6 +24,7 @@ def test_a_claim_is_paid_by_the_worker_and_its_logs_carry_the_request_id(api, ce
         format="json",
     ).json()
 
+    api.post("/api/v1/orders/W-1/events", {"kind": "delivered"}, format="json")
     response = api.post(
         "/api/v1/orders/W-1/events",
         {"kind": "return_shipped", "tracking_number": "YT1234567890"},

@@ -44,7 +44,7 @@ def test_checkout_flow_over_http(http):
     assert cancelled.json()["refund_amount"] == quote.json()["premium"]
     assert [p["order_ref"] for p in listed.json()["results"]] == ["DEPOSIT-E2E", "E2E-2"]
     assert listed.json()["next"].startswith("http")
-    assert balances["earned_premium"] == "-6.48"  # the completed produce order
+    assert balances["CNY"]["earned_premium"] == "-6.48"  # the completed produce order
     assert listed.headers["X-Request-ID"]
 
 

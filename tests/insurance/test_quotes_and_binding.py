@@ -125,7 +125,7 @@ def test_history_and_trust_move_the_price(api, merchant):
             merchant=merchant,
             buyer_ref="returner",
             order_ref=f"H-{number}",
-            return_shipped_at=timezone.now() if number < 18 else None,
+            claim_event_at=timezone.now() if number < 18 else None,
         )
     risk_profiles_refresh()
     after_returns = quote(api, {**SHIPPING, "buyer_ref": "returner"})
@@ -187,7 +187,7 @@ def test_a_product_switched_off_for_a_merchant_is_refused(api, merchant):
         (
             {k: v for k, v in SHIPPING.items() if k != "buyer_region"},
             422,
-            "invalid_region",
+            "missing_input",
             "buyer_region",
         ),
         ({**DEPOSIT, "term_months": 7}, 422, "invalid_term", "term_months"),

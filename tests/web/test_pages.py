@@ -8,7 +8,7 @@ from django.utils import translation
 
 from claims.models import ClaimStatus
 from claims.photos import photo_check
-from claims.services import claim_file_deposit, claim_screen, claim_submit
+from claims.services import claim_file_for_buyer, claim_screen, claim_submit
 from insurance.models import ApiKey, Policy, WebhookDelivery, WebhookEndpoint
 from insurance.services.api_keys import api_key_create
 from insurance.services.webhooks import webhook_endpoint_create
@@ -105,7 +105,7 @@ def test_deposit_cover_is_quoted_then_bought_and_shows_what_is_owed(owner, shop)
 
     bought = owner.post("/merchant/deposit/confirm/", {"quote_id": str(quote_id)}, follow=True)
     policy = Policy.objects.get(merchant=shop, product__code="merchant_deposit")
-    claim = claim_file_deposit(
+    claim = claim_file_for_buyer(
         policy_id=policy.pk,
         claimant_ref="b-9",
         amount=Decimal("120.00"),

@@ -23,7 +23,12 @@ from PIL import Image
 from claims.demo import produce_photo
 from claims.models import REVIEWERS_GROUP
 from claims.photos import photo_check
-from claims.services import claim_file_deposit, claim_open_for_return, claim_screen, claim_submit
+from claims.services import (
+    claim_file_for_buyer,
+    claim_open_for_event,
+    claim_screen,
+    claim_submit,
+)
 from config import clock
 from config.clock import clock_at
 from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind, Policy
@@ -159,15 +164,14 @@ class Business:
             category=self.rng.choice(APPAREL),
             buyer_region=self.rng.choice(REGIONS),
         )
+        self._event(policy, days_ago - 1, OrderEventKind.DELIVERED)
         returned_after = days_ago - self.rng.uniform(2, 6)
         if self.rng.random() < 0.05 and returned_after > 0:
             tracking = f"SF{policy.pk:010d}"
-            self._event(
-                policy, returned_after, OrderEventKind.RETURN_SHIPPED, tracking_number=tracking
-            )
+            self._event(policy, returned_after, "return_shipped", tracking_number=tracking)
             # What the worker does when the event's task arrives, a few seconds later.
             with clock_at(self.at(returned_after) + timedelta(seconds=5)):
-                claim_open_for_return(policy_id=policy.pk, tracking_number=tracking)
+                claim_open_for_event(policy_id=policy.pk, reference=tracking)
         else:
             self._event(policy, days_ago - self.rng.uniform(7, 10), OrderEventKind.COMPLETED)
 
@@ -231,7 +235,7 @@ class Business:
             term_months=12,
         )
         with clock_at(self.at(45)):
-            claim = claim_file_deposit(
+            claim = claim_file_for_buyer(
                 policy_id=deposit.pk,
                 claimant_ref="buyer-77",
                 amount=Decimal("120.00"),
