@@ -1,6 +1,6 @@
 """Claims under a steady stream: time from submission to decision and to paid.
 
-Starts the production setup (gunicorn, a Celery worker, beat, PostgreSQL, Redis) on a scratch
+Starts the production setup (the web server, a Celery worker, beat, PostgreSQL, Redis) on a scratch
 database, issues the policies, then offers claims at a constant rate from this process (a
 load generator apart from the server): 80% shipping-return claims opened by `return_shipped`
 order events (no photo), 20% fresh-produce claims with one phone-sized JPEG each (12 MP, made
@@ -44,6 +44,7 @@ from harness import (  # noqa: E402
     scratch_dir,
     start,
     wait_healthy,
+    web_server_args,
 )
 
 from claims.demo import produce_photo  # noqa: E402
@@ -253,12 +254,7 @@ def main() -> None:
         ).strip()
         celery = str(BIN / "celery")
         processes = [
-            start(
-                "gunicorn",
-                [str(BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"],
-                env,
-                scratch,
-            ),
+            start("web", web_server_args(), env, scratch),
             start(
                 "worker",
                 [

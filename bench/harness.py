@@ -138,18 +138,57 @@ def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Pro
     return Process(name, popen, log)
 
 
-def wait_healthy(base_url: str, process: Process, timeout: float = 60) -> None:
+def wait_healthy(
+    base_url: str, process: Process, timeout: float = 60, path: str = "/healthz"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
             raise RuntimeError(f"{process.name} exited:\n{process.log.read_text()[-3000:]}")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}{path}", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{process.name} did not become healthy")
+
+
+def web_server_args() -> list[str]:
+    """The platform's web server, started as production starts it (the Procfile's web line)."""
+    return [str(BIN / "python"), "-m", "config.server"]
+
+
+@contextmanager
+def profiled(process: Process, output: str | None, seconds: int):
+    """Sample `process` and its children with py-spy while the block runs (raw stacks)."""
+    if output is None:
+        yield
+        return
+    spy = subprocess.Popen(
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "--pid",
+            str(process.popen.pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--rate",
+            "250",
+            "--duration",
+            str(seconds),
+            "--format",
+            "raw",
+            "--output",
+            output,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.wait(timeout=seconds + 60)
 
 
 @contextmanager
@@ -213,6 +252,12 @@ class WrkResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    socket_errors: int
+    # Counted by bench/wrk/issue.lua in overload runs only.
+    accepted: int = 0
+    shed: int = 0
+    other: int = 0
+    accepted_p99_ms: float = 0.0
 
 
 def _ms(text: str) -> float:
@@ -232,12 +277,22 @@ def wrk(
     duration = _ms(re.search(r"requests in ([\d.]+\w+)", out).group(1)) / 1000
     failed = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    failed += sum(int(n) for n in errors.groups()) if errors else 0
+    socket_errors = sum(int(n) for n in errors.groups()) if errors else 0
+    overload = re.search(
+        r"OVERLOAD accepted=(\d+) shed=(\d+) other=(\d+) accepted_p99_us=(\d+)", out
+    )
+    counted = {}
+    if overload:
+        accepted, shed, other, p99_us = (int(n) for n in overload.groups())
+        counted = {"accepted": accepted, "shed": shed, "other": other}
+        counted["accepted_p99_ms"] = p99_us / 1000
     return WrkResult(
         requests_per_s=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         ok_requests=total - failed,
-        failed_requests=failed,
+        failed_requests=failed + socket_errors,
         seconds=duration,
         p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),
         p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        socket_errors=socket_errors,
+        **counted,
     )

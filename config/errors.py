@@ -109,6 +109,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ("invalid_reason", 422, "A reviewer's reason is not one of the listed reasons."),
         ("rate_limited", 429, "Too many requests: wait for Retry-After seconds."),
         ("internal_error", 500, "A fault on our side; it was logged with the request id."),
+        (
+            "service_unavailable",
+            503,
+            "At capacity: nothing was done; retry after Retry-After seconds.",
+        ),
     ]
 }
 

@@ -112,6 +112,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -338,6 +339,19 @@ if "API_RATE_LIMIT" in env.ENVIRON:
 # Requests with a bad or malformed API key, per client address per minute; more get 429.
 API_BAD_KEY_LIMIT_PER_MINUTE = env.int("API_BAD_KEY_LIMIT_PER_MINUTE", default=60)
 POLICY_BATCH_MAX_ITEMS = env.int("POLICY_BATCH_MAX_ITEMS", default=100)
+# Issue requests one web process takes on at once (insurance.api.fastpath); more are answered
+# 503 service_unavailable with Retry-After at once rather than left to queue into timeouts.
+ISSUANCE_MAX_IN_FLIGHT = env.int("ISSUANCE_MAX_IN_FLIGHT", default=32)
+if ISSUANCE_MAX_IN_FLIGHT < 1:
+    raise ImproperlyConfigured(f"ISSUANCE_MAX_IN_FLIGHT={ISSUANCE_MAX_IN_FLIGHT} is below 1.")
+# ... and while the oldest issue request waiting for a group commit has waited this long: the
+# in-flight cap bounds the queue, this its delay whatever the machine's speed.
+ISSUANCE_MAX_QUEUE_SECONDS = env.float("ISSUANCE_MAX_QUEUE_SECONDS", default=0.05)
+# Group-commit writer threads per web process (insurance.group_commit), each with its own
+# database connection: while one waits for PostgreSQL, another prices and writes.
+ISSUANCE_WRITER_THREADS = env.int("ISSUANCE_WRITER_THREADS", default=2)
+if ISSUANCE_WRITER_THREADS < 1:
+    raise ImproperlyConfigured(f"ISSUANCE_WRITER_THREADS={ISSUANCE_WRITER_THREADS} is below 1.")
 # How long a process keeps product terms and webhook endpoints before reading them again.
 PRODUCT_CACHE_SECONDS = env.float("PRODUCT_CACHE_SECONDS", default=5.0)
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)

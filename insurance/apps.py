@@ -14,16 +14,23 @@ def _forget_endpoints(**kwargs) -> None:
     webhook_endpoints_forget()
 
 
+def _announce_key_change(**kwargs) -> None:
+    from insurance.authentication import api_key_changes_announce
+
+    api_key_changes_announce()
+
+
 class InsuranceConfig(AppConfig):
     name = "insurance"
     verbose_name = "Insurance: merchants, products, policies"
 
     def ready(self) -> None:
         from insurance.api import schema  # noqa: F401 - registers the OpenAPI auth extension
-        from insurance.models import MerchantProductTerms, Product, WebhookEndpoint
+        from insurance.models import ApiKey, MerchantProductTerms, Product, WebhookEndpoint
 
         # Cache invalidation only (insurance.selectors): these receivers hold no business rule.
         for signal in (post_save, post_delete):
             signal.connect(_forget_offers, sender=Product)
             signal.connect(_forget_offers, sender=MerchantProductTerms)
             signal.connect(_forget_endpoints, sender=WebhookEndpoint)
+            signal.connect(_announce_key_change, sender=ApiKey)

@@ -180,11 +180,13 @@ def celery_worker(start_worker) -> "WorkerLog":
 
 @pytest.fixture
 def start_web(transactional_db, tmp_path):
-    """Start gunicorn serving the platform on the test database; returns its base URL."""
+    """Start the production web server (config.server: uvicorn, the lean issuance path in
+    front of Django) on the test database; returns its base URL. Its log is web.log in the
+    test's tmp_path."""
     with contextlib.ExitStack() as stack:
 
         def start(*, embedded: Path | None = None, **env: str) -> str:
-            """`embedded`: a DATA_DIR whose embedded default gunicorn serves instead of the
+            """`embedded`: a DATA_DIR whose embedded default the server serves instead of the
             test database."""
             port = free_port()
             child = server_env(
@@ -194,7 +196,7 @@ def start_web(transactional_db, tmp_path):
                 **({} if embedded else {"DATA_DIR": str(tmp_path / "web")}),
                 **{"WEB_CONCURRENCY": "2", **env},
             )
-            args = [str(VENV_BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn"]
+            args = [str(VENV_BIN / "python"), "-m", "config.server"]
             log = tmp_path / "web.log"
             process = stack.enter_context(running(args, env=child, log_path=log))
             base = f"http://127.0.0.1:{port}"
@@ -206,7 +208,7 @@ def start_web(transactional_db, tmp_path):
                 except httpx.TransportError:
                     return False
 
-            wait_for(up, timeout=60, what="gunicorn to answer")
+            wait_for(up, timeout=60, what="the web server to answer")
             return base
 
         yield start

@@ -21,6 +21,7 @@ from insurance.api.serializers import (
     JsonInput,
     PolicyDetailOutput,
     PolicyOutput,
+    policy_output,
 )
 from insurance.models import Policy, PolicyStatus
 from insurance.selectors import policies_for_merchant, policy_get_for_merchant
@@ -58,7 +59,10 @@ class PolicyListView(MerchantListView):
         summary="Issue a policy for an order: bind a quote, or price and issue at once",
         request=BIND_REQUEST_SCHEMA,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: PolicyOutput, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
+        responses={
+            201: PolicyOutput,
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429, 503),
+        },
     )
     def post(self, request: Request) -> Response:
         data = BindInput(data=request.data)
@@ -70,7 +74,7 @@ class PolicyListView(MerchantListView):
                 bind=BindInput.to_bind(data.validated_data),
                 actor=actor(request),
             )
-            return Response(PolicyOutput(policy).data, status=status.HTTP_201_CREATED)
+            return Response(policy_output(policy), status=status.HTTP_201_CREATED)
 
         return idempotent_post(request, run)
 
@@ -100,7 +104,7 @@ class PolicyBatchView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: inline_serializer("BatchOutput", {"policies": PolicyOutput(many=True)}),
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429, 503),
         },
     )
     def post(self, request: Request) -> Response:
@@ -120,7 +124,7 @@ class PolicyBatchView(APIView):
                 merchant=request.user.merchant, binds=binds, actor=actor(request)
             )
             return Response(
-                {"policies": PolicyOutput(policies, many=True).data}, status=status.HTTP_201_CREATED
+                {"policies": [policy_output(p) for p in policies]}, status=status.HTTP_201_CREATED
             )
 
         return idempotent_post(request, run)

@@ -1,13 +1,17 @@
 """Input and output shapes shared by the insurance API views."""
 
 import re
+from datetime import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.http import QueryDict
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from insurance.models import Policy, PolicyEvent, Quote
-from insurance.money import CURRENCY_CHOICES, MONEY_DECIMALS, MONEY_DIGITS, money_text
+from insurance.money import CURRENCY_CHOICES, MINOR_UNITS, MONEY_DECIMALS, MONEY_DIGITS, money_text
 from insurance.services.policies import BindRequest, CoverRequest
 
 # A sum of money in a request: digits with at most two decimals, written as a string.
@@ -166,6 +170,67 @@ class MoneyOutput(serializers.Field):
         return None if amount is None else money_text(amount, currency)
 
 
+# --- The hot path's reading of a direct issue (insurance.api.fastpath) -------------------------
+# BindInput's rules for the shape checkouts send at peaks, without DRF's per-field machinery.
+# It accepts only what BindInput accepts and reads the same values (tests/insurance/
+# test_fastpath.py holds it to that); anything else (a quote to bind, a value DRF would refuse or
+# coerce, a field it does not know) is None, and BindInput parses and answers it.
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # DRF refuses NUL and lone surrogates
+_TEXTS = {"order_ref": 100, "buyer_ref": 100, "buyer_region": 50, "seller_region": 50}
+_SLUGS = {"product": 50, "category": 50}
+_WHOLE_NUMBERS = {"term_months": (1, 120), "transit_days": (0, 60)}
+_AMOUNTS = {"order_value", "deposit_amount"}
+_CENT = Decimal(1).scaleb(-MONEY_DECIMALS)
+
+
+def _direct_issue_value(name: str, value):
+    """The value BindInput would read for `name`, or None where it might read another or
+    refuse it."""
+    if name in _TEXTS:
+        ok = type(value) is str and len(value) <= _TEXTS[name] and not _NOT_TEXT.search(value)
+        return value if ok and (value or name != "order_ref") else None
+    if name in _SLUGS:
+        ok = type(value) is str and len(value) <= _SLUGS[name]
+        return value if ok and _SLUG.fullmatch(value) else None
+    if name in _WHOLE_NUMBERS:
+        low, high = _WHOLE_NUMBERS[name]
+        return value if type(value) is int and low <= value <= high else None
+    if name in _AMOUNTS:
+        ok = type(value) is str and _AMOUNT.fullmatch(value)
+        return Decimal(value).quantize(_CENT) if ok else None
+    if name == "currency":
+        return value if type(value) is str and value in MINOR_UNITS else None
+    return None
+
+
+def direct_issue_from(item) -> BindRequest | None:
+    """The direct issue a JSON object asks for, read as BindInput reads it; None for anything
+    BindInput must read (or refuse) itself."""
+    if type(item) is not dict or "product" not in item or "order_ref" not in item:
+        return None
+    cover = {}
+    for name, value in item.items():
+        cover[name] = _direct_issue_value(name, value)
+        if cover[name] is None:
+            return None
+    return BindRequest(order_ref=cover.pop("order_ref"), cover=CoverRequest(**cover))
+
+
+def direct_issues_from(body, *, batch: bool) -> list[BindRequest] | None:
+    """The binds of a single issue body or of a cart batch's ({"items": [...]}), when all of
+    them are direct issues the hot path reads as BindInput does; None otherwise."""
+    if not batch:
+        bind = direct_issue_from(body)
+        return None if bind is None else [bind]
+    items = body.get("items") if type(body) is dict and len(body) == 1 else None
+    if type(items) is not list or not 1 <= len(items) <= settings.POLICY_BATCH_MAX_ITEMS:
+        return None
+    binds = [direct_issue_from(item) for item in items]
+    return None if None in binds else binds
+
+
 class QuoteOutput(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code")
     premium = MoneyOutput()
@@ -234,6 +299,50 @@ class PolicyOutput(serializers.ModelSerializer):
             "ended_at",
             "refund_amount",
         ]
+
+
+def _instant(value: datetime | None) -> str | None:
+    """A time as DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as Z."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _money(value: Decimal | None, currency: str) -> str | None:
+    return None if value is None else money_text(value, currency)
+
+
+def policy_output(policy: Policy) -> dict:
+    """PolicyOutput(policy).data, written out: the answer to every issue, which the hot path
+    renders by the thousand (DRF's field machinery costs more than the rest of a bind).
+    tests/insurance/test_fastpath.py holds the two equal."""
+    return {
+        "id": policy.pk,
+        "product": policy.product.code,
+        "order_ref": policy.order_ref,
+        "buyer_ref": policy.buyer_ref,
+        "payer": str(policy.payer),
+        "status": str(policy.status),
+        "currency": str(policy.currency),
+        "exposure_amount": _money(policy.exposure_amount, policy.currency),
+        "premium": _money(policy.premium, policy.currency),
+        "cover": _money(policy.cover, policy.currency),
+        "cover_used": _money(policy.cover_used, policy.currency),
+        "remaining_cover": _money(policy.remaining_cover, policy.currency),
+        "quote_id": None if policy.quote_id is None else str(policy.quote_id),
+        "inputs": policy.inputs,
+        "rating": policy.rating,
+        "claim_window_hours": policy.claim_window_hours,
+        "issued_at": _instant(policy.issued_at),
+        "cover_starts_at": _instant(policy.cover_starts_at),
+        "cover_ends_at": _instant(policy.cover_ends_at),
+        "delivered_at": _instant(policy.delivered_at),
+        "claim_event_at": _instant(policy.claim_event_at),
+        "claim_event_reference": policy.claim_event_reference,
+        "ended_at": _instant(policy.ended_at),
+        "refund_amount": _money(policy.refund_amount, policy.currency),
+    }
 
 
 class PolicyDetailOutput(PolicyOutput):

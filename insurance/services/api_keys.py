@@ -2,6 +2,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.db import transaction
+
 from config import clock
 from insurance.models import ApiKey, Merchant
 
@@ -36,10 +38,19 @@ def api_key_create(
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+    # The hot path's processes keep keys in memory: tell them (an admin edit signals the same).
+    from insurance.authentication import api_key_changes_announce  # it imports this module
+
+    transaction.on_commit(api_key_changes_announce)
+
+
+def api_key_touch_due(*, api_key: ApiKey) -> bool:
+    last = api_key.last_used_at
+    return last is None or clock.now() - last > LAST_USED_RESOLUTION
 
 
 def api_key_touch(*, api_key: ApiKey) -> None:
-    now = clock.now()
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+    if api_key_touch_due(api_key=api_key):
+        now = clock.now()
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now

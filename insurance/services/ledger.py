@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from insurance.models import Account, LedgerTransfer, Policy, TransferKind
+from insurance.services.rows import rows_insert
 
 # Which account each kind of transfer debits and credits.
 _ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -39,7 +40,7 @@ def ledger_transfer(
 
 def ledger_post(*, transfers: list[LedgerTransfer | None]) -> None:
     """Store transfers in one INSERT. A journal entry posted twice is refused by the database."""
-    LedgerTransfer.objects.bulk_create([t for t in transfers if t is not None])
+    rows_insert([t for t in transfers if t is not None])
 
 
 def policy_journal_ref(policy: Policy) -> str:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import functools
 import re
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django_guid import set_guid
 
 from config import clock
 from config.errors import ApplicationError, ConflictError
@@ -18,6 +23,7 @@ from insurance.models import (
     POLICY_TRANSITIONS,
     CoverEnd,
     CoverStart,
+    IdempotencyRecord,
     LedgerTransfer,
     Merchant,
     Policy,
@@ -42,6 +48,7 @@ from insurance.services.ledger import (
     ledger_transfer,
     policy_journal_ref,
 )
+from insurance.services.rows import Statement, rows_execute, rows_insert, rows_statement
 from insurance.services.webhooks import webhook_events_emit
 
 REGION_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}(/[\w .'-]{1,40})?$", re.IGNORECASE)
@@ -178,9 +185,9 @@ def _priced(
     offer = product_offer_for(merchant=merchant, code=request.product)
     inputs = _rating_inputs(offer, merchant, request, history)
     stored_inputs = {
-        k: (str(v) if isinstance(v, Decimal) else v)
-        for k, v in asdict(request).items()
-        if v not in (None, "")
+        field.name: (str(v) if isinstance(v, Decimal) else v)
+        for field in dataclasses.fields(request)
+        if (v := getattr(request, field.name)) not in (None, "")
     }
     if "term_months" in inputs.values:  # the term the cover runs for, also when implied
         stored_inputs["term_months"] = int(inputs.values["term_months"])
@@ -326,12 +333,10 @@ def _policy_payload(policy: Policy) -> dict:
     }
 
 
-def _unique_violation(error: IntegrityError, policies: list[Policy]) -> ConflictError:
+def _unique_violation(refused: list[Policy], policies: list[Policy]) -> ConflictError:
     """The conflict a unique index reported when another request got there first."""
-    # PostgreSQL names the index (its message also quotes the values); SQLite names the column.
-    diagnosis = getattr(error.__cause__, "diag", None)
-    index = getattr(diagnosis, "constraint_name", None) or str(error)
-    if "quote" in index:
+    quote_ids = [p.quote_id for p in refused if p.quote_id]
+    if quote_ids and Policy.objects.filter(quote_id__in=quote_ids).exists():
         return ConflictError("quote_already_bound", "This quote is already bound to a policy.")
     what = (
         f"order {policies[0].order_ref!r} and {policies[0].product.code}"
@@ -341,39 +346,102 @@ def _unique_violation(error: IntegrityError, policies: list[Policy]) -> Conflict
     return ConflictError("policy_already_issued", f"A policy for {what} was already issued.")
 
 
-def _store_issued(merchant: Merchant, policies: list[Policy], actor: str) -> list[Policy]:
-    try:
-        Policy.objects.bulk_create(policies)
-    except IntegrityError as error:
-        raise _unique_violation(error, policies) from None
-    PolicyEvent.objects.bulk_create(
+def _unique_key(policy: Policy) -> tuple:
+    return (policy.merchant_id, policy.order_ref, policy.product_id)
+
+
+def _policy_ids_allocate(policies: list[Policy]) -> None:
+    """Give the policies their ids before they are written, in their order (a cart's ids
+    follow its items), so that their rows can go in the order of their unique key and every
+    row and answer that names a policy can be made before anything is sent. On PostgreSQL;
+    elsewhere the INSERT gives the ids."""
+    if connection.vendor != "postgresql":
+        return
+    ids = rows_execute(
         [
-            PolicyEvent(
-                policy=p,
-                from_status=PolicyStatus.QUOTED if p.quote_id else "",
-                to_status=PolicyStatus.ACTIVE,
-                actor=actor,
-                reason="bound from quote" if p.quote_id else "issued",
+            Statement(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Policy._meta.db_table, len(policies)],
+                returning=True,
             )
-            for p in policies
         ]
+    )[0]
+    for policy, (pk,) in zip(policies, ids, strict=True):
+        policy.pk = pk
+
+
+def _policies_insert(policies: list[Policy]) -> list[Policy]:
+    """Insert policies in one statement and give them their ids; returns those a unique index
+    refused (the order and product issued already, or the quote bound already), unsaved.
+
+    The rows go in the order of their unique key, so transactions that insert several wait
+    on each other in one order and never deadlock. ON CONFLICT DO NOTHING leaves the
+    transaction usable, so one refused policy does not undo the others (bulk_create cannot
+    say which rows it skipped).
+    """
+    _policy_ids_allocate(policies)
+    ordered = sorted(policies, key=_unique_key)
+    inserted = rows_insert(
+        ordered, conflict_ignore=True, returning=("id", "merchant_id", "order_ref", "product_id")
     )
-    ledger_post(
-        transfers=[
-            ledger_transfer(
-                policy=p,
-                kind=TransferKind.PREMIUM_WRITTEN,
-                amount=p.premium,
-                journal_ref=policy_journal_ref(p),
-            )
-            for p in policies
-        ]
-    )
-    webhook_events_emit(
-        merchant_id=merchant.pk,
-        event_type=WebhookEventType.POLICY_ISSUED,
-        payloads=[_policy_payload(p) for p in policies],
-    )
+    ids = {tuple(key): pk for pk, *key in inserted}
+    refused = []
+    for policy in ordered:
+        # A second row with the same key in one statement is refused: the first one went in.
+        policy.pk = ids.pop(_unique_key(policy), None)
+        if policy.pk is None:
+            refused.append(policy)
+        else:
+            policy._state.adding, policy._state.db = False, connection.alias
+    return refused
+
+
+def _issued_rows(issued: list[tuple[Policy, str]]) -> list[list]:
+    """What every issued policy writes with it, unsaved: its event (by its actor) and its
+    premium in the ledger."""
+    events = [
+        PolicyEvent(
+            policy=p,
+            from_status=PolicyStatus.QUOTED if p.quote_id else "",
+            to_status=PolicyStatus.ACTIVE,
+            actor=actor,
+            reason="bound from quote" if p.quote_id else "issued",
+        )
+        for p, actor in issued
+    ]
+    transfers = [
+        ledger_transfer(
+            policy=p,
+            kind=TransferKind.PREMIUM_WRITTEN,
+            amount=p.premium,
+            journal_ref=policy_journal_ref(p),
+        )
+        for p, _ in issued
+    ]
+    return [rows for rows in (events, [t for t in transfers if t is not None]) if rows]
+
+
+def _issued_webhooks(policies: list[Policy]) -> None:
+    """The policy.issued webhooks of the policies' merchants (no query for a merchant
+    without endpoints)."""
+    payloads: dict[int, list[dict]] = defaultdict(list)
+    for p in policies:
+        payloads[p.merchant_id].append(_policy_payload(p))
+    for merchant_id, merchant_payloads in payloads.items():
+        webhook_events_emit(
+            merchant_id=merchant_id,
+            event_type=WebhookEventType.POLICY_ISSUED,
+            payloads=merchant_payloads,
+        )
+
+
+def _store_issued(policies: list[Policy], actor: str) -> list[Policy]:
+    refused = _policies_insert(policies)
+    if refused:
+        raise _unique_violation(refused, policies)
+    issued = [(p, actor) for p in policies]
+    rows_execute([rows_statement(rows) for rows in _issued_rows(issued)])
+    _issued_webhooks(policies)
     return policies
 
 
@@ -387,7 +455,7 @@ def policy_bind(*, merchant: Merchant, bind: BindRequest, actor: str) -> Policy:
     now = clock.now()
     with transaction.atomic(savepoint=False):
         policy = _policy_from(merchant, bind, now, History.load(merchant, _covers([bind])))
-        return _store_issued(merchant, [policy], actor)[0]
+        return _store_issued([policy], actor)[0]
 
 
 class BatchRejected(ApplicationError):
@@ -445,7 +513,127 @@ def policies_issue_batch(
                 for i in range(len(binds))
             ]
             raise BatchRejected(items)
-        return _store_issued(merchant, [policies[i] for i in range(len(binds))], actor)
+        return _store_issued([policies[i] for i in range(len(binds))], actor)
+
+
+@dataclass
+class IssueRequest:
+    """One issue request (a single bind, or a cart batch that is issued whole or not at all)
+    waiting for a group commit: who sends it, under which Idempotency-Key, and what it binds.
+    Only direct issues (priced now) come this way."""
+
+    merchant: Merchant
+    actor: str
+    binds: list[BindRequest]
+    batch: bool
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+    request_id: str = ""  # carried into the Celery tasks the request queues
+
+
+def policies_issue_group(
+    *, requests: list[IssueRequest], answer: Callable[[IssueRequest, list[Policy]], dict]
+) -> list[dict | None]:
+    """Issue the policies of many requests in one transaction: requests that arrive together
+    share one commit (one WAL flush), one INSERT per table and one round trip for all INSERTs.
+
+    Returns each request's answer body (from `answer`, kept under its Idempotency-Key with
+    it), or None for a request this group did not issue: its key was used before (or by an
+    earlier request of the group), one of its policies exists already, or an item cannot be
+    priced. Nothing of such a request is written, and the caller answers it through
+    policy_bind or policies_issue_batch, which say why exactly as they always do.
+    """
+    now = clock.now()
+    priced: dict[int, list[Policy]] = {}
+    by_merchant: dict[int, list[int]] = defaultdict(list)
+    keys = set()
+    for index, request in enumerate(requests):
+        key = (request.merchant.pk, request.idempotency_key)
+        if request.idempotency_key is None or key not in keys:
+            keys.add(key)
+            by_merchant[request.merchant.pk].append(index)
+    for indexes in by_merchant.values():
+        merchant = requests[indexes[0]].merchant
+        covers = [bind.cover for i in indexes for bind in requests[i].binds]
+        history = History.load(merchant, covers)
+        for index in indexes:
+            try:
+                priced[index] = [
+                    _policy_from(merchant, bind, now, history) for bind in requests[index].binds
+                ]
+            except ApplicationError:
+                continue
+    bodies: dict[int, dict] = {}
+    while priced:
+        written = _group_write(requests, priced, answer)
+        if isinstance(written, dict):
+            bodies = written
+            break
+        for index in written:  # refused: the others go again, in a new transaction
+            del priced[index]
+    return [bodies.get(index) for index in range(len(requests))]
+
+
+def _group_write(
+    requests: list[IssueRequest],
+    priced: dict[int, list[Policy]],
+    answer: Callable[[IssueRequest, list[Policy]], dict],
+) -> dict[int, dict] | set[int]:
+    """One try at writing a group: the answers, or the requests a unique index refused (then
+    nothing was written).
+
+    The policies get their ids first (_policy_ids_allocate); then the stored answers, the
+    policies, their events and ledger transfers go in one pipeline. Idempotency records go in
+    first and every table's rows in the order of their unique key, as on the one-request
+    path, so concurrent writers wait on each other in one order and never deadlock; ON
+    CONFLICT DO NOTHING reports a refused row without breaking the pipeline, and the whole
+    group is rolled back if any row was refused.
+    """
+    with transaction.atomic():
+        policies = [p for ps in priced.values() for p in ps]
+        _policy_ids_allocate(policies)
+        policies.sort(key=_unique_key)
+        inserts = [rows_statement(policies, conflict_ignore=True, returning=("id",))]
+        bodies = {index: answer(requests[index], ps) for index, ps in priced.items()}
+        records = [
+            IdempotencyRecord(
+                merchant_id=requests[index].merchant.pk,
+                key=requests[index].idempotency_key,
+                request_fingerprint=requests[index].fingerprint,
+                response_status=201,
+                response_body=body,
+            )
+            for index, body in bodies.items()
+            if requests[index].idempotency_key is not None
+        ]
+        if records:
+            records.sort(key=lambda record: (record.merchant_id, record.key))
+            inserts.insert(
+                0, rows_statement(records, conflict_ignore=True, returning=("merchant_id", "key"))
+            )
+        issued = [(p, requests[index].actor) for index, ps in priced.items() for p in ps]
+        inserts += [rows_statement(rows) for rows in _issued_rows(issued)]
+        results = rows_execute(inserts)
+        claimed = {tuple(row) for row in results[0]} if records else set()
+        inserted = {pk for (pk,) in results[1 if records else 0]}
+        refused = {
+            index
+            for index, ps in priced.items()
+            if any(p.pk not in inserted for p in ps)
+            or (
+                requests[index].idempotency_key is not None
+                and (requests[index].merchant.pk, requests[index].idempotency_key) not in claimed
+            )
+        }
+        if refused:
+            transaction.set_rollback(True)
+            return refused
+        for index, ps in priced.items():
+            # After commit the queued deliveries are sent in this order, each request's
+            # under its own request id.
+            transaction.on_commit(functools.partial(set_guid, requests[index].request_id))
+            _issued_webhooks(ps)
+    return bodies
 
 
 # --- Lifecycle -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The API keeps its OpenAPI contract, as an outsider's fuzzer sees it.
 
-Schemathesis runs against a live gunicorn on the test database, with a fixed seed, through its
-examples, coverage, fuzzing and stateful phases (the stateful phase follows the schema's links:
-quote -> bind -> order event -> claim). Every check is on: no 5xx, no undocumented status, no
+Schemathesis runs against the live production server (config.server, the lean issuance path in
+front of Django) on the test database, with a fixed seed, through its examples, coverage,
+fuzzing and stateful phases (the stateful phase follows the schema's links: quote -> bind ->
+order event -> claim). Every check is on: no 5xx, no undocumented status, no
 response outside its schema, schema-valid requests accepted (a business rule may answer 422,
 see tests/config/schemathesis.toml), schema-violating ones refused. Any failure fails the build.
 """

@@ -10,7 +10,7 @@ from tests.processes import PROJECT_DIR
 
 README = (PROJECT_DIR / "README.md").read_text()
 # Sources whose environment variables are settings of the platform.
-SETTINGS_SOURCES = ("config/settings.py", "config/gunicorn.py", "Procfile", "Makefile")
+SETTINGS_SOURCES = ("config/settings.py", "config/server.py", "Procfile", "Makefile")
 # Functions whose first argument is an error code.
 RAISERS = {"ApplicationError", "NotFoundError", "ConflictError", "_field_error", "_refuse"}
 # Variables the settings read only to refuse them with a message (a renamed setting).
@@ -73,7 +73,7 @@ def _variables_read() -> set[str]:
         re.findall(r'(?:env\.\w+|_strict_bool|ENVIRON\.get)\(\s*"([A-Z][A-Z0-9_]*)"', settings)
     )
     names.update(re.findall(r'"([A-Z][A-Z0-9_]*)" in env\.ENVIRON', settings))
-    for name in ("config/gunicorn.py", "Procfile"):
+    for name in ("config/server.py", "Procfile"):
         text = (PROJECT_DIR / name).read_text()
         names.update(re.findall(r'environ(?:\.get)?\(\s*"([A-Z][A-Z0-9_]*)"', text))
         names.update(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))

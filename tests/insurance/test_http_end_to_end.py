@@ -1,4 +1,4 @@
-"""The issuance API from a real HTTP client against gunicorn on PostgreSQL."""
+"""The issuance API from a real HTTP client against the production server on PostgreSQL."""
 
 from concurrent.futures import ThreadPoolExecutor
 

@@ -142,8 +142,9 @@ def log_in(browser, base_url: str, username: str, password: str = PASSWORD, **co
 
 
 # --- The backends the browser tests run on ---------------------------------------------------
-# Each browser test runs twice: against gunicorn on the test PostgreSQL database and Redis, and
-# against gunicorn on the embedded default (SQLite and the filesystem broker, as `make run`).
+# Each browser test runs twice: against the web server (config.server) on the test PostgreSQL
+# database and Redis, and against it on the embedded default (SQLite and the filesystem broker,
+# as `make run`).
 BACKENDS = ["postgresql", "sqlite"]
 
 
@@ -196,7 +197,7 @@ def backend(request, transactional_db, tmp_path, embedded_template) -> Iterator[
 
 @pytest.fixture
 def start_site(backend, start_web):
-    """Start gunicorn on the test's backend (settings as environment variables); its URL."""
+    """Start the web server on the test's backend (settings as environment variables); its URL."""
 
     def start(**env: str) -> str:
         return start_web(embedded=backend.data_dir, **{"WEB_CONCURRENCY": "1", **env})

@@ -1,4 +1,4 @@
-"""The merchant portal in real Chromium, against gunicorn on PostgreSQL and on the embedded
+"""The merchant portal in real Chromium, against the web server on PostgreSQL and on the embedded
 SQLite default."""
 
 import csv

@@ -1,4 +1,4 @@
-"""The reviewers' dashboard in real Chromium, against gunicorn on PostgreSQL and on the
+"""The reviewers' dashboard in real Chromium, against the web server on PostgreSQL and on the
 embedded SQLite default."""
 
 import io
