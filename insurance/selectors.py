@@ -141,17 +141,21 @@ def _smoothed(events: int, policies: int, prior: Decimal) -> Decimal:
     return rate.quantize(Decimal("0.001"))
 
 
-def risk_histories(*, buyer_refs: set[str], merchant: Merchant) -> dict[str, dict[str, Decimal]]:
-    """Each buyer's and the merchant's return and claim rates, from the last refreshed
-    profiles, in one query however many buyers a cart has."""
-    # (policies, returns, claims) by subject; plain rows, as this runs for every bind.
-    profiles = {
-        (subject, ref): counts
-        for subject, ref, *counts in RiskProfile.objects.filter(
-            Q(subject=RiskSubject.BUYER, subject_ref__in=buyer_refs)
-            | Q(subject=RiskSubject.MERCHANT, subject_ref=str(merchant.pk))
-        ).values_list("subject", "subject_ref", "policies", "returns", "claims")
-    }
+def risk_profile_rows(*, buyer_refs: set[str], merchant_ids: set[int]) -> QuerySet:
+    """The refreshed (subject, ref, policies, returns, claims) rows of these buyers and
+    merchants, unevaluated: the issuance path reads them in one round trip with its other
+    reads. Plain rows, as this runs for every bind."""
+    return RiskProfile.objects.filter(
+        Q(subject=RiskSubject.BUYER, subject_ref__in=buyer_refs)
+        | Q(subject=RiskSubject.MERCHANT, subject_ref__in=[str(pk) for pk in merchant_ids])
+    ).values_list("subject", "subject_ref", "policies", "returns", "claims")
+
+
+def risk_histories_from(
+    rows, *, buyer_refs: set[str], merchant: Merchant
+) -> dict[str, dict[str, Decimal]]:
+    """Each buyer's and the merchant's return and claim rates, from risk_profile_rows."""
+    profiles = {(subject, ref): counts for subject, ref, *counts in rows}
     empty = (0, 0, 0)
     policies, returns, claims = profiles.get((RiskSubject.MERCHANT, str(merchant.pk)), empty)
     shop_rates = {
@@ -167,6 +171,13 @@ def risk_histories(*, buyer_refs: set[str], merchant: Merchant) -> dict[str, dic
             **shop_rates,
         }
     return histories
+
+
+def risk_histories(*, buyer_refs: set[str], merchant: Merchant) -> dict[str, dict[str, Decimal]]:
+    """Each buyer's and the merchant's return and claim rates, from the last refreshed
+    profiles, in one query however many buyers a cart has."""
+    rows = risk_profile_rows(buyer_refs=buyer_refs, merchant_ids={merchant.pk})
+    return risk_histories_from(rows, buyer_refs=buyer_refs, merchant=merchant)
 
 
 def quote_get_for_merchant(*, merchant: Merchant, quote_id) -> Quote:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,12 @@ def rows_statement(
         + (f" RETURNING {', '.join(quote(column) for column in returning)}" if returning else "")
     )
     return Statement(sql, params, bool(returning))
+
+
+def query_statement(queryset: QuerySet) -> Statement:
+    """A queryset's SELECT as a statement, to read it in one pipeline with others."""
+    sql, params = queryset.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    return Statement(sql, list(params), returning=True)
 
 
 def rows_execute(statements: list[Statement]) -> list[list[tuple]]:
