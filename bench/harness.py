@@ -139,7 +139,7 @@ def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Pro
 
 
 def wait_healthy(
-    base_url: str, process: Process, timeout: float = 60, path: str = "/healthz"
+    base_url: str, process: Process, timeout: float = 60, path: str = "/readyz"
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
