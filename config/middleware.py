@@ -139,7 +139,7 @@ class DatabaseUnavailableMiddleware:
         )
         headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):
-            return JsonResponse(
+            response = JsonResponse(
                 error_body(
                     "service_unavailable",
                     "The database does not answer; nothing was done. Retry after the "
@@ -148,9 +148,13 @@ class DatabaseUnavailableMiddleware:
                 status=503,
                 headers=headers,
             )
-        return HttpResponse(
-            "Service unavailable for a moment: please retry.",
-            status=503,
-            headers=headers,
-            content_type="text/plain; charset=utf-8",
-        )
+        else:
+            response = HttpResponse(
+                "Service unavailable for a moment: please retry.",
+                status=503,
+                headers=headers,
+                content_type="text/plain; charset=utf-8",
+            )
+        # Logged above as the warning it is; Django would log every 5xx again at ERROR.
+        response._has_been_logged = True
+        return response

@@ -210,6 +210,10 @@ if CELERY_BROKER_CONNECTION_TIMEOUT <= 0:
 CELERY_DELIVERY_LIMIT = env.int("CELERY_DELIVERY_LIMIT", default=5)
 if CELERY_DELIVERY_LIMIT < 1:
     raise ImproperlyConfigured(f"CELERY_DELIVERY_LIMIT={CELERY_DELIVERY_LIMIT} is below 1.")
+# A connection kombu opens to send (a request's tasks after commit, beat's schedule) gives up at
+# its first failure instead of retrying for seconds; the worker's consumer connection retries
+# forever on its own terms (CELERY_BROKER_CONNECTION_MAX_RETRIES below).
+_SEND_FAILS_AT_ONCE = {"max_retries": 0}
 if EMBEDDED_BROKER:
     _broker_dir = DATA_DIR / "broker"
     (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
@@ -225,6 +229,7 @@ elif BROKER_KIND == "redis":
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "global_keyprefix": BROKER_PREFIX,
+        **_SEND_FAILS_AT_ONCE,
     }
 else:
     # RabbitMQ, the production broker: one durable quorum queue (replicated on a cluster,
@@ -234,7 +239,7 @@ else:
     # (config.celery declares it; the outbox row of its work goes to its own dead state).
     from kombu import Exchange, Queue
 
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True, **_SEND_FAILS_AT_ONCE}
     CELERY_WORKER_DETECT_QUORUM_QUEUES = True
     _queue = f"{BROKER_PREFIX}celery"
     DEAD_LETTER_QUEUE = f"{BROKER_PREFIX}celery.dead"
