@@ -3,7 +3,6 @@
 import io
 import random
 
-from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFilter
 
 
@@ -29,7 +28,3 @@ def produce_photo(*, seed: int, size: tuple[int, int] = (640, 480), fmt: str = "
     buffer = io.BytesIO()
     image.save(buffer, fmt, quality=85)
     return buffer.getvalue()
-
-
-def produce_photo_file(*, seed: int) -> ContentFile:
-    return ContentFile(produce_photo(seed=seed), name=f"produce-{seed}.jpg")

@@ -38,17 +38,6 @@ CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
     ClaimStatus.RECOVERED: frozenset(),
     ClaimStatus.WRITTEN_OFF: frozenset(),
 }
-# Where a claim rests until someone acts: no worker will move it further on its own.
-SETTLED_STATUSES = frozenset(
-    {
-        ClaimStatus.REJECTED,
-        ClaimStatus.PAID,
-        ClaimStatus.RECOVERED,
-        ClaimStatus.WRITTEN_OFF,
-        ClaimStatus.RECOVERY_PENDING,
-        ClaimStatus.NEEDS_REVIEW,
-    }
-)
 
 
 class RejectReason(models.TextChoices):

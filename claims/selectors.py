@@ -1,5 +1,5 @@
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from claims.models import Claim, ClaimPhoto, ClaimStatus
 from config.errors import NotFoundError
@@ -61,11 +61,6 @@ def claim_queue_reason_counts() -> dict[str, int]:
         for code in {reason["code"] for reason in reasons}:
             counts[code] = counts.get(code, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
-
-
-def claim_status_counts(*, merchant: Merchant | None = None) -> dict[str, int]:
-    claims = Claim.objects.all() if merchant is None else Claim.objects.filter(merchant=merchant)
-    return dict(claims.values_list("status").annotate(n=Count("id")))
 
 
 def deposit_claims_for_policies(*, policy_ids: list[int]) -> list[Claim]:

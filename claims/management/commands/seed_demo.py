@@ -112,6 +112,7 @@ class Business:
         self.now = clock.now()
         self.rng = random.Random(DAYS)  # noqa: S311 - the same demo every time
         self.orders = 0
+        self.shipping_orders = 0
 
     def at(self, days_ago: float) -> datetime:
         return self.now - timedelta(days=days_ago)
@@ -166,7 +167,10 @@ class Business:
         )
         self._event(policy, days_ago - 1, OrderEventKind.DELIVERED)
         returned_after = days_ago - self.rng.uniform(2, 6)
-        if self.rng.random() < 0.05 and returned_after > 0:
+        # One order in twenty comes back, evenly over the period: each month's loss ratio is
+        # then like the quarter's, whatever day the demo is made on.
+        self.shipping_orders += 1
+        if self.shipping_orders % 20 == 0 and returned_after > 0:
             tracking = f"SF{policy.pk:010d}"
             self._event(policy, returned_after, "return_shipped", tracking_number=tracking)
             # What the worker does when the event's task arrives, a few seconds later.
@@ -212,9 +216,10 @@ class Business:
         """Most orders end well; a few spoil (the buyer claims part of the order). Three late
         claims reuse an earlier claim's photo (as taken, turned, mirrored) and wait for a
         reviewer; one asks for more than the cover and is refused."""
-        older, recent = delivered[: len(delivered) * 3 // 4], delivered[len(delivered) * 3 // 4 :]
-        for n, order in enumerate(self.rng.sample(older, 4)):
-            part = Decimal(self.rng.choice([10, 15, 20])) / 100
+        recent = delivered[-4:]
+        # One order in twenty spoils, evenly over the period (as with returns, above).
+        for n, order in enumerate(delivered[:-4][6::20]):
+            part = Decimal(self.rng.choice([5, 10])) / 100
             amount = (order[0].cover * part).quantize(Decimal("0.01"))
             self._claim(order, _photo(seed=1000 + n), amount, "Arrived spoiled.")
         turns = [None, Image.Transpose.ROTATE_90, Image.Transpose.FLIP_LEFT_RIGHT]
