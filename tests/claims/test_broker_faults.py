@@ -64,7 +64,9 @@ def test_a_worker_survives_a_rabbitmq_crash_and_checkout_never_notices(
     produce = [
         delivered_policy(api, f"RF-P{n}", {**PRODUCE, "buyer_ref": f"rb{n}"}) for n in range(16)
     ]
-    shipping = [delivered_policy(api, f"RF-S{n}", SHIPPING) for n in range(32)]
+    shipping = [
+        delivered_policy(api, f"RF-S{n}", {**SHIPPING, "buyer_ref": f"rs{n}"}) for n in range(32)
+    ]
     key = ApiKeyFactory.create_raw(merchant=produce[0].merchant)
 
     with ThrowawayRabbitMQ(tmp_path / "rabbitmq") as rabbit:
@@ -108,8 +110,14 @@ def test_a_worker_survives_a_rabbitmq_crash_and_checkout_never_notices(
         # at CRITICAL): RabbitMQ delivers them again, and each repeat finds its work done.
         critical = [line["message"] for line in worker.json_lines() if line["level"] == "CRITICAL"]
         assert [m for m in critical if not m.startswith("Couldn't ack")] == []
-        errors = [line["message"] for line in worker.json_lines() if line["level"] == "ERROR"]
-        assert errors == []
+        # No task raised (the ERROR lines while the node was down are the consumer's "Cannot
+        # connect ... Trying again" and beat's "Couldn't apply scheduled task").
+        failed = [
+            line["message"]
+            for line in worker.json_lines()
+            if line["level"] == "ERROR" and line["name"] == "celery.app.trace"
+        ]
+        assert failed == []
 
     # Every request was taken, during the outage too, and none waited on the broker. (Not a
     # timing target: the old after-commit send retried the broker for 6 s per request.)
@@ -119,7 +127,8 @@ def test_a_worker_survives_a_rabbitmq_crash_and_checkout_never_notices(
     assert max(during) < 2.0, sorted(during)[-5:]
     # Decided and paid once each.
     paid = set(Claim.objects.filter(status=ClaimStatus.PAID).values_list("pk", flat=True))
-    assert Claim.objects.filter(status=ClaimStatus.PAID).count() >= len(shipping)
+    returns = Claim.objects.filter(policy__in=shipping)
+    assert set(returns.values_list("status", flat=True)) == {ClaimStatus.PAID}
     assert set(Payout.objects.values_list("claim_id", flat=True)) == paid
     ledger = LedgerTransfer.objects.filter(kind="claim_paid")
     assert sorted(ledger.values_list("claim_id", flat=True)) == sorted(paid)
