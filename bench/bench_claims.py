@@ -102,6 +102,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+async def _delivered(client: httpx.AsyncClient, policy: dict) -> None:
+    for _ in range(20):
+        answer = await client.post(
+            f"/api/v1/orders/{policy['order_ref']}/events", json={"kind": "delivered"}
+        )
+        if answer.status_code != 503:
+            answer.raise_for_status()
+            return
+        await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+    answer.raise_for_status()
+
+
 async def issue_policies(client: httpx.AsyncClient, product: str, count: int) -> list[dict]:
     body = {
         "shipping_return": {
@@ -127,15 +139,8 @@ async def issue_policies(client: httpx.AsyncClient, product: str, count: int) ->
         response.raise_for_status()
         policies += response.json()["policies"]
     # Cover starts on delivery: every order is delivered before anything is claimed.
-    for first in range(0, len(policies), 50):
-        answers = await asyncio.gather(
-            *[
-                client.post(f"/api/v1/orders/{p['order_ref']}/events", json={"kind": "delivered"})
-                for p in policies[first : first + 50]
-            ]
-        )
-        for answer in answers:
-            answer.raise_for_status()
+    for first in range(0, len(policies), 16):
+        await asyncio.gather(*[_delivered(client, p) for p in policies[first : first + 16]])
     return policies
 
 
