@@ -5,9 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WEB_ADDR ?= 127.0.0.1:8000
 
-# The test suite runs on the production backends; override either URL from the environment.
+# The test suite runs on the production backends (PostgreSQL, RabbitMQ, Redis for the cache);
+# override any URL from the environment.
 TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/insurance
-TEST_BROKER_URL ?= redis://localhost:6379/0
+TEST_BROKER_URL ?= amqp://guest:guest@localhost:5672//
+TEST_CACHE_URL ?= redis://localhost:6379/0
 
 .PHONY: run serve test lint bench clean browser
 # Installing Debian packages needs root; elsewhere sudo asks.
@@ -36,10 +38,12 @@ serve:
 	$(PY) manage.py seed_demo --base-url "http://$(WEB_ADDR)"
 	PATH="$(abspath $(VENV))/bin:$$PATH" WEB_ADDR="$(WEB_ADDR)" $(VENV)/bin/honcho start -f Procfile
 
-## test: lint, migrations check and the whole pytest suite on PostgreSQL and Redis
+## test: lint, migrations check and the whole pytest suite on PostgreSQL, RabbitMQ and Redis
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
-# Each run's broker keys are its own, so runs sharing one Redis never take each other's tasks.
+test: export CACHE_URL ?= $(TEST_CACHE_URL)
+# Each run's queue names (RabbitMQ) or keys (Redis) are its own, so runs sharing one broker
+# never take each other's tasks; the run deletes its queues when it ends (tests/conftest.py).
 test: export CELERY_BROKER_KEY_PREFIX ?= test-$(shell date +%s%N):
 test: $(VENV)/.installed-dev browser
 	$(VENV)/bin/ruff check .

@@ -12,7 +12,10 @@ Baseline in the same run: a no-op Celery task's round trip through the same brok
     BENCH claims.baseline noop_p50_ms=... noop_p99_ms=...
     BENCH claims p50_ms=... p99_ms=... claims_per_s=... offered_per_s=... (submission to paid)
 
-Environment: BENCH_CLAIMS_RATE (50 per second), BENCH_CLAIMS_SECONDS (30), BENCH_PHOTOS_DIR.
+Environment: BENCH_CLAIMS_RATE (50 per second), BENCH_CLAIMS_SECONDS (30), BENCH_PHOTOS_DIR,
+BENCH_PROFILE (a path prefix: py-spy samples the web server into PREFIX-web.txt and the worker
+into PREFIX-worker.txt while claims are offered; read them with profile_breakdown.py or
+`grep`), BENCH_DATABASE_URL, BENCH_BROKER_URL (RabbitMQ), BENCH_CACHE_URL (Redis).
 """
 
 import asyncio
@@ -34,13 +37,14 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 from harness import (  # noqa: E402
     BIN,
-    BROKER_URL,
+    CACHE_URL,
     DATABASE_URL,
     bench_line,
     free_port,
     fresh_database,
     manage,
     platform_env,
+    profiled,
     scratch_dir,
     start,
     wait_healthy,
@@ -57,6 +61,7 @@ PHOTOS_DIR = Path(
         Path(__file__).resolve().parents[2] / "shared" / "datasets" / "produce-photos",
     )
 )
+PROFILE = os.environ.get("BENCH_PROFILE")
 PHOTO_SHARE = 0.2
 REUSE_SHARE = 0.1
 random.seed(7)
@@ -97,6 +102,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+async def _delivered(client: httpx.AsyncClient, policy: dict) -> None:
+    for _ in range(20):
+        answer = await client.post(
+            f"/api/v1/orders/{policy['order_ref']}/events", json={"kind": "delivered"}
+        )
+        if answer.status_code != 503:
+            answer.raise_for_status()
+            return
+        await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+    answer.raise_for_status()
+
+
 async def issue_policies(client: httpx.AsyncClient, product: str, count: int) -> list[dict]:
     body = {
         "shipping_return": {
@@ -121,6 +138,9 @@ async def issue_policies(client: httpx.AsyncClient, product: str, count: int) ->
         response = await client.post("/api/v1/policies/batch", json={"items": items})
         response.raise_for_status()
         policies += response.json()["policies"]
+    # Cover starts on delivery: every order is delivered before anything is claimed.
+    for first in range(0, len(policies), 16):
+        await asyncio.gather(*[_delivered(client, p) for p in policies[first : first + 16]])
     return policies
 
 
@@ -192,6 +212,7 @@ def noop_round_trips(env: dict[str, str], count: int = 200) -> list[float]:
                 "DATABASE_URL",
                 "CELERY_BROKER_URL",
                 "CELERY_BROKER_KEY_PREFIX",
+                "CACHE_URL",
                 "CELERY_RESULT_BACKEND",
                 "SECRET_KEY",
                 "ENVIRONMENT",
@@ -244,7 +265,7 @@ def main() -> None:
         env = platform_env(
             scratch,
             WEB_ADDR=f"127.0.0.1:{port}",
-            CELERY_RESULT_BACKEND=BROKER_URL,
+            CELERY_RESULT_BACKEND=CACHE_URL,
             MEDIA_ROOT=str(scratch / "media"),
         )
         manage(env, "migrate", "--noinput")
@@ -287,7 +308,11 @@ def main() -> None:
                 noop_p50_ms=round(percentile(noop, 0.5), 1),
                 noop_p99_ms=round(percentile(noop, 0.99), 1),
             )
-            sent = asyncio.run(drive(base, key, photos))
+            with (
+                profiled(processes[0], PROFILE and f"{PROFILE}-web.txt", SECONDS + 20),
+                profiled(processes[1], PROFILE and f"{PROFILE}-worker.txt", SECONDS + 20),
+            ):
+                sent = asyncio.run(drive(base, key, photos))
             report(sent, outcomes(sent, deadline=time.time() + 300))
         finally:
             for process in processes:
@@ -337,6 +362,7 @@ def report(sent: list[dict], settled: dict[int, tuple]) -> None:
         p99_ms=round(percentile(every_paid, 0.99)),
         claims_per_s=round(decided / (last_settled - first_sent), 1),
         offered_per_s=RATE,
+        failed=len(refused),
     )
 
 

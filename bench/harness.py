@@ -1,8 +1,8 @@
 """What the benchmarks share: a scratch PostgreSQL database, the production processes, pgbench
 and wrk runs, and the one-line result format.
 
-Everything a benchmark starts is stopped when it ends; the machine's PostgreSQL and Redis are
-only used, never restarted.
+Everything a benchmark starts is stopped when it ends; the machine's PostgreSQL, RabbitMQ and
+Redis are only used, never restarted.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ BIN = Path(sys.executable).parent
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/insurance_bench"
 )
-BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://localhost:6379/0")
+# RabbitMQ, the production broker; Redis is the cache (and the no-op round trip's results).
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@localhost:5672//")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://localhost:6379/0")
 
 
 def bench_line(name: str, **figures) -> str:
@@ -87,6 +89,7 @@ def platform_env(data_dir: Path, **extra: str) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",  # TLS ends at the load balancer in front
         "DATABASE_URL": DATABASE_URL,
         "CELERY_BROKER_URL": BROKER_URL,
+        "CACHE_URL": CACHE_URL,
         "CELERY_BROKER_KEY_PREFIX": f"bench-{secrets.token_hex(4)}:",
         "DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
@@ -139,7 +142,7 @@ def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Pro
 
 
 def wait_healthy(
-    base_url: str, process: Process, timeout: float = 60, path: str = "/healthz"
+    base_url: str, process: Process, timeout: float = 60, path: str = "/readyz"
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -7,10 +7,12 @@ from django.db import OperationalError
 
 from claims import services
 from insurance.services.orders import OPEN_EVENT_CLAIM_TASK
+from outbox.tasks import OutboxBackedTask
 
 # Transient database trouble (a lock timeout, a dropped connection) is retried with backoff;
 # anything else is a bug and fails loudly (the outbox sends it again later).
 _TASK_OPTIONS = {
+    "base": OutboxBackedTask,
     "acks_late": True,
     "ignore_result": True,
     "autoretry_for": (OperationalError,),

@@ -112,7 +112,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         (
             "service_unavailable",
             503,
-            "At capacity: nothing was done; retry after Retry-After seconds.",
+            "At capacity, or the database does not answer: nothing was done; retry after "
+            "Retry-After seconds.",
         ),
     ]
 }

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config.errors import error_body
@@ -100,4 +101,60 @@ class RequestLogMiddleware:
                 "duration_ms": duration_ms,
             },
         )
+        return response
+
+
+# Seconds a client is told to wait when the database does not answer.
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that does not answer (down, restarting, connections refused) is a moment's
+    outage, not a fault of ours: the request is answered 503 service_unavailable with
+    Retry-After (the API's error shape; a short page for the web UIs), not 500. Nothing was
+    done: the request's transaction never committed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except (OperationalError, InterfaceError) as exc:
+            # Raised from a middleware below this one (sessions, the login lockout).
+            return self._unavailable(request, exc)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return self._unavailable(request, exc)
+        return None
+
+    def _unavailable(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.warning(
+            "database unavailable: %s %s answered 503: %s: %s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            str(exc).strip()[:300],
+        )
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                error_body(
+                    "service_unavailable",
+                    "The database does not answer; nothing was done. Retry after the "
+                    "Retry-After seconds.",
+                ),
+                status=503,
+                headers=headers,
+            )
+        else:
+            response = HttpResponse(
+                "Service unavailable for a moment: please retry.",
+                status=503,
+                headers=headers,
+                content_type="text/plain; charset=utf-8",
+            )
+        # Logged above as the warning it is; Django would log every 5xx again at ERROR.
+        response._has_been_logged = True
         return response

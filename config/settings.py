@@ -1,8 +1,9 @@
 """All settings, read from the environment in this one place (twelve-factor).
 
 With nothing set, the platform runs on the embedded default: SQLite in WAL mode and a Celery
-broker on the filesystem, both under DATA_DIR. Production sets DATABASE_URL (PostgreSQL) and
-CELERY_BROKER_URL (Redis). A bad value stops the process at start with a message that names it.
+broker on the filesystem, both under DATA_DIR. Production sets DATABASE_URL (PostgreSQL),
+CELERY_BROKER_URL (RabbitMQ) and CACHE_URL (Redis). A bad value stops the process at start
+with a message that names it.
 """
 
 import logging
@@ -96,6 +97,8 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "config.middleware.RequestLogMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
+    # Database down: 503 with Retry-After, not 500 (sessions and lockouts below it read it too).
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -177,12 +180,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Celery (broker) and cache ----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 _broker_scheme = urlsplit(CELERY_BROKER_URL).scheme
-if _broker_scheme not in {"redis", "rediss", "filesystem"}:
+_BROKER_KINDS = {
+    "amqp": "rabbitmq",
+    "amqps": "rabbitmq",
+    "pyamqp": "rabbitmq",
+    "redis": "redis",
+    "rediss": "redis",
+    "filesystem": "filesystem",
+}
+if _broker_scheme not in _BROKER_KINDS:
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL has scheme {_broker_scheme or '(none)'!r}; expected "
-        "redis://HOST:PORT/DB, or leave it unset for the embedded filesystem broker."
+        "amqp://USER:PASSWORD@HOST:5672/VHOST (RabbitMQ), redis://HOST:PORT/DB, or leave it "
+        "unset for the embedded filesystem broker."
     )
-EMBEDDED_BROKER = _broker_scheme == "filesystem"
+BROKER_KIND = _BROKER_KINDS[_broker_scheme]
+EMBEDDED_BROKER = BROKER_KIND == "filesystem"
+# A prefix on every broker key (Redis) or queue and exchange name (RabbitMQ) lets several
+# deployments, or test runs, share one broker without taking each other's messages.
+BROKER_PREFIX = env.str("CELERY_BROKER_KEY_PREFIX", default="")
+# Seconds to wait for the broker to accept a connection. The web process sends tasks after
+# commit in the request thread: a broker that does not answer must cost a request little
+# (outbox.services also stops trying for a few seconds after a failure; the sweeper re-sends).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0)
+if CELERY_BROKER_CONNECTION_TIMEOUT <= 0:
+    raise ImproperlyConfigured("CELERY_BROKER_CONNECT_TIMEOUT must be above 0 seconds.")
+# Deliveries of one task message RabbitMQ makes before it moves the message to the dead-letter
+# queue instead (a worker killed while running it returns it to the queue: that is a delivery).
+CELERY_DELIVERY_LIMIT = env.int("CELERY_DELIVERY_LIMIT", default=5)
+if CELERY_DELIVERY_LIMIT < 1:
+    raise ImproperlyConfigured(f"CELERY_DELIVERY_LIMIT={CELERY_DELIVERY_LIMIT} is below 1.")
+# A connection kombu opens to send (a request's tasks after commit, beat's schedule) gives up at
+# its first failure instead of retrying for seconds; the worker's consumer connection retries
+# forever on its own terms (CELERY_BROKER_CONNECTION_MAX_RETRIES below).
+_SEND_FAILS_AT_ONCE = {"max_retries": 0}
 if EMBEDDED_BROKER:
     _broker_dir = DATA_DIR / "broker"
     (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
@@ -194,12 +225,47 @@ if EMBEDDED_BROKER:
         "store_processed": False,
         "polling_interval": 0.2,
     }
-else:
+elif BROKER_KIND == "redis":
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        # A prefix on every broker key lets several deployments (or test runs) share one Redis.
-        "global_keyprefix": env.str("CELERY_BROKER_KEY_PREFIX", default=""),
+        "global_keyprefix": BROKER_PREFIX,
+        **_SEND_FAILS_AT_ONCE,
     }
+else:
+    # RabbitMQ, the production broker: one durable quorum queue (replicated on a cluster,
+    # per-consumer prefetch only: Celery turns global QoS off when it sees one), publisher
+    # confirms (a send returns once the broker has the message), and a delivery limit after
+    # which the broker dead-letters a message that keeps coming back to the dead-letter queue
+    # (config.celery declares it; the outbox row of its work goes to its own dead state).
+    from kombu import Exchange, Queue
+
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True, **_SEND_FAILS_AT_ONCE}
+    CELERY_WORKER_DETECT_QUORUM_QUEUES = True
+    _queue = f"{BROKER_PREFIX}celery"
+    DEAD_LETTER_QUEUE = f"{BROKER_PREFIX}celery.dead"
+    # A topic exchange: Celery's native delayed delivery (a retry's countdown on quorum queues)
+    # does not work with direct ones.
+    CELERY_TASK_QUEUES = [
+        Queue(
+            _queue,
+            Exchange(_queue, type="topic", durable=True),
+            routing_key=_queue,
+            durable=True,
+            queue_arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": CELERY_DELIVERY_LIMIT,
+                "x-dead-letter-exchange": DEAD_LETTER_QUEUE,
+                "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
+            },
+        )
+    ]
+    CELERY_TASK_DEFAULT_QUEUE = _queue
+    CELERY_TASK_DEFAULT_EXCHANGE = _queue
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic"
+    CELERY_TASK_DEFAULT_ROUTING_KEY = _queue
+    CELERY_CONTROL_EXCHANGE = f"{BROKER_PREFIX}celery"
+    CELERY_EVENT_EXCHANGE = f"{BROKER_PREFIX}celeryev"
+    CELERY_BROKER_NATIVE_DELAYED_DELIVERY_QUEUE_TYPE = "quorum"
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -213,6 +279,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses the broker keeps trying to reconnect, however long the outage.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -222,12 +290,31 @@ CELERY_BEAT_SCHEDULE = {
     "risk-profiles-refresh": {"task": "insurance.risk_profiles_refresh", "schedule": 300.0},
     "housekeeping": {"task": "insurance.housekeeping", "schedule": 3600.0},
 }
-# A task sent from the outbox is sent again if it has not completed after this long.
+# A task sent from the outbox is sent again if it has not completed this long after a worker
+# started it (or, when no worker has, this long after it was sent: the broker may have lost it).
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=30)
+# Runs a task may start without completing before its outbox row is given up (dead).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+for _name in ("OUTBOX_LEASE_SECONDS", "OUTBOX_MAX_ATTEMPTS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be 1 or more.")
 
-CACHE_URL = env.str("CACHE_URL", default="" if EMBEDDED_BROKER else CELERY_BROKER_URL)
+# The cache (rate limits, API key versions) is Redis in production; it is not the broker.
+CACHE_URL = env.str(
+    "CACHE_URL",
+    default=""
+    if EMBEDDED_BROKER
+    else CELERY_BROKER_URL
+    if BROKER_KIND == "redis"
+    else "redis://localhost:6379/0",
+)
 if CACHE_URL:
     CACHES = {"default": env.cache_url_config(CACHE_URL)}
+    if CACHE_URL.startswith(("redis://", "rediss://")):
+        # Redis down must cost a request a fraction of a second, not hang it.
+        CACHES["default"].setdefault("OPTIONS", {}).update(
+            {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+        )
 else:
     # Rate limits must hold across the web processes, so the embedded cache is shared on disk.
     CACHES = {

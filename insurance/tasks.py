@@ -4,11 +4,18 @@ from insurance.services.housekeeping import housekeeping_run
 from insurance.services.policies import policies_expire
 from insurance.services.risk import risk_profiles_refresh
 from insurance.services.webhooks import webhook_deliver
+from outbox.tasks import OutboxBackedTask
 
 WORKER_ACTOR = "system:scheduler"
 
 
-@shared_task(name="insurance.webhook_deliver", acks_late=True, ignore_result=True, time_limit=60)
+@shared_task(
+    name="insurance.webhook_deliver",
+    base=OutboxBackedTask,
+    acks_late=True,
+    ignore_result=True,
+    time_limit=60,
+)
 def webhook_deliver_task(delivery_id: int, outbox_id: int | None = None) -> None:
     webhook_deliver(delivery_id=delivery_id, outbox_id=outbox_id)
 

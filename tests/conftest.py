@@ -29,9 +29,24 @@ def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine or settings.EMBEDDED_BROKER:
         raise pytest.UsageError(
-            "The tests run on PostgreSQL and Redis: use `make test`, or set DATABASE_URL=postgres://"
-            "... and CELERY_BROKER_URL=redis://... yourself."
+            "The tests run on PostgreSQL and RabbitMQ (or Redis): use `make test`, or set "
+            "DATABASE_URL=postgres://... and CELERY_BROKER_URL=amqp://... yourself."
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_this_runs_queues():
+    """A run's RabbitMQ queues carry its prefix (CELERY_BROKER_KEY_PREFIX) and are durable:
+    delete them when the run ends, or every run would leave two behind."""
+    yield
+    if settings.BROKER_KIND != "rabbitmq" or not settings.BROKER_PREFIX:
+        return
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for name in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.DEAD_LETTER_QUEUE):
+            channel.queue_delete(name)
+        for name in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.DEAD_LETTER_QUEUE):
+            channel.exchange_delete(name)
 
 
 @pytest.fixture(autouse=True)
@@ -204,7 +219,7 @@ def start_web(transactional_db, tmp_path):
             def up() -> bool:
                 assert process.poll() is None, log.read_text()
                 try:
-                    return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+                    return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
                 except httpx.TransportError:
                     return False
 

@@ -149,3 +149,77 @@ def _answers(port: int) -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+class ThrowawayRabbitMQ:
+    """A RabbitMQ node of the test's own on spare ports, its data in `data_dir` (kept across a
+    stop and start, as a restarted broker keeps its durable queues), to kill at will. It never
+    touches the machine's shared node: its own name, ports, data, logs and no plugins."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.name = f"claims-test-{self.port}@localhost"
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        (data_dir / "mnesia").mkdir(parents=True, exist_ok=True)
+        (data_dir / "log").mkdir(exist_ok=True)
+        (data_dir / "enabled_plugins").write_text("[].\n")
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def start(self) -> None:
+        self.starts += 1
+        d = self.data_dir
+        env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(d / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(d / "pid"),
+            "RABBITMQ_FEATURE_FLAGS_FILE": str(d / "feature_flags"),
+            "RABBITMQ_CONFIG_FILE": str(d / "none"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(d / "none-advanced.config"),
+            "RABBITMQ_CONF_ENV_FILE": str(d / "none-env.conf"),
+        }
+        log = (d / f"server-{self.starts}.log").open("wb")
+        # The script itself, not /usr/sbin's wrapper (which would switch to the rabbitmq user).
+        self.process = subprocess.Popen(
+            ["/usr/lib/rabbitmq/bin/rabbitmq-server"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self._answers, timeout=60, what=f"RabbitMQ {self.name}")
+
+    def _answers(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, (
+            self.data_dir / f"server-{self.starts}.log"
+        ).read_text(errors="replace")[-3000:]
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"AMQP\x00\x00\x09\x01")
+                return sock.recv(1) != b""
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL the node's process group: a crash, not a shutdown."""
+        if self.process is not None:
+            stop_group(self.process, sig=signal.SIGKILL)
+            self.process = None
+
+    def __enter__(self) -> ThrowawayRabbitMQ:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()

@@ -167,12 +167,17 @@ def claim_open_for_event(*, policy_id: int, reference: str, outbox_id: int | Non
     claim has no photo, so nothing slow needs committing ahead: it is opened, screened,
     decided and (with the ledger provider) paid in one transaction, which also completes the
     outbox row. If anything fails nothing is kept, and the row sends the work again. A repeat
-    finds the claim opened the first time.
+    (a delivery again, however late, whatever the claim's state since) finds the claim opened
+    the first time and does nothing else.
     """
     provider = payout_provider()
     try:
         with transaction.atomic():
             policy = Policy.objects.select_for_update().select_related("product").get(pk=policy_id)
+            opened = Claim.objects.filter(policy=policy, origin=ClaimOrigin.ORDER_EVENT).first()
+            if opened is not None:
+                outbox_complete(outbox_id=outbox_id)
+                return opened
             claim, _ = _create(
                 policy=policy,
                 origin=ClaimOrigin.ORDER_EVENT,

@@ -37,12 +37,12 @@ def test_make_serve_runs_the_platform_on_sqlite_with_a_real_worker(tmp_path):
         def healthy() -> bool:
             assert process.poll() is None, log()
             try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+                return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
             except httpx.TransportError:
                 return False
 
-        wait_for(healthy, timeout=120, what="the quick start to answer /healthz")
-        health = httpx.get(f"{base}/healthz").json()
+        wait_for(healthy, timeout=120, what="the quick start to answer /readyz")
+        health = httpx.get(f"{base}/readyz").json()
         assert (health["database"], health["broker"]) == ("sqlite3", "filesystem")
         assert (tmp_path / "data" / "platform.sqlite3").exists()
         assert "Login (reviewer): reviewer / reviewer" in log()

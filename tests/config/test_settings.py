@@ -31,7 +31,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ("DATABASE_URL", "mysql://root@localhost/shop", "DATABASE_URL has scheme 'mysql'"),
         ("DATABASE_URL", "localhost:5432/insurance", "DATABASE_URL has scheme"),
         ("DATABASE_URL", "postgres://localhost:5432", "DATABASE_URL names no database"),
-        ("CELERY_BROKER_URL", "amqp://guest@localhost//", "CELERY_BROKER_URL has scheme 'amqp'"),
+        ("CELERY_BROKER_URL", "kafka://localhost:9092", "CELERY_BROKER_URL has scheme 'kafka'"),
+        ("CELERY_DELIVERY_LIMIT", "0", "CELERY_DELIVERY_LIMIT=0 is below 1"),
+        ("OUTBOX_MAX_ATTEMPTS", "0", "OUTBOX_MAX_ATTEMPTS=0 must be 1 or more"),
+        ("CELERY_BROKER_CONNECT_TIMEOUT", "0", "CELERY_BROKER_CONNECT_TIMEOUT must be above 0"),
         ("DEBUG", "ture", "DEBUG='ture' is not a boolean"),
         ("ENVIRONMENT", "prod", "ENVIRONMENT='prod' is not known"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml'"),
@@ -67,7 +70,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="insurance.example.com",
         DATABASE_URL="postgres://postgres@localhost:5432/insurance",
-        CELERY_BROKER_URL="redis://localhost:6379/0",
+        CELERY_BROKER_URL="amqp://guest:guest@localhost:5672//",
+        CACHE_URL="redis://localhost:6379/0",
     )
 
     assert result.returncode == 0, result.stderr

@@ -87,7 +87,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Web UI:   {base_url}/")
         self.stdout.write(f"API docs: {base_url}/api/docs/  (schema: {base_url}/api/schema/)")
         self.stdout.write(f"Admin:    {base_url}/admin/")
-        self.stdout.write(f"Health:   {base_url}/healthz")
+        self.stdout.write(f"Ready:    {base_url}/readyz")
 
     def _logins(self, merchant: Merchant) -> None:
         users = get_user_model().objects
