@@ -119,7 +119,8 @@ class PhotoFingerprint(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["namespace", "photo_ref"], name="fingerprint_once")
         ]
-        # On PostgreSQL also fingerprint_keys, a GIN index on `keys` (migration 0005).
+        # On PostgreSQL fingerprint_bytes is a hash index, and fingerprint_keys a GIN index on
+        # `keys` (migration 0005).
         indexes = [models.Index(fields=["sha256"], name="fingerprint_bytes")]
 
     def __str__(self) -> str:

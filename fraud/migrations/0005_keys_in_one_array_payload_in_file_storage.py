@@ -49,6 +49,21 @@ def drop_gin_index(apps, schema_editor):
         schema_editor.execute("DROP INDEX IF EXISTS fingerprint_keys")
 
 
+def hash_index_on_bytes(apps, schema_editor):
+    # Copies are found by equality only: a hash index holds 4 bytes of each digest, not 32.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX fingerprint_bytes")
+        schema_editor.execute(
+            "CREATE INDEX fingerprint_bytes ON fraud_photofingerprint USING hash (sha256)"
+        )
+
+
+def btree_index_on_bytes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX fingerprint_bytes")
+        schema_editor.execute("CREATE INDEX fingerprint_bytes ON fraud_photofingerprint (sha256)")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("fraud", "0004_rows_stamped_by_the_platform_clock"),
@@ -64,4 +79,5 @@ class Migration(migrations.Migration):
         migrations.DeleteModel(name="FingerprintKey"),
         migrations.RemoveField(model_name="photofingerprint", name="payload"),
         migrations.RunPython(gin_index, drop_gin_index),
+        migrations.RunPython(hash_index_on_bytes, btree_index_on_bytes),
     ]
