@@ -98,6 +98,17 @@ class IdempotencyRecord(models.Model):
         return self.key
 
 
+class Counter(models.Model):
+    """A named sequence of numbers (1, 2, 3...) without gaps or repeats, also on SQLite: the
+    numbers of a merchant's own cover policies (insurance.services.counters)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
+
+
 # --- Products: configuration, not code paths -------------------------------------------------
 class Payer(models.TextChoices):
     BUYER = "buyer", _("Buyer")

@@ -328,6 +328,26 @@ def product_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
     return offers
 
 
+def own_cover_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
+    """The products a merchant buys for itself rather than sells at checkout: cover whose
+    claims the platform files for buyers against the merchant (ClaimTrigger.PLATFORM), such as
+    deposit insurance."""
+    return [
+        offer
+        for offer in product_offers_for_merchant(merchant=merchant)
+        if offer.product.claim_trigger == ClaimTrigger.PLATFORM
+    ]
+
+
+def own_cover_policies_for_merchant(*, merchant: Merchant) -> QuerySet[Policy]:
+    """The merchant's policies of the products it buys for itself, newest first."""
+    return (
+        policies_for_merchant(merchant=merchant)
+        .filter(product__claim_trigger=ClaimTrigger.PLATFORM)
+        .order_by("-issued_at", "-id")
+    )
+
+
 def quote_inputs_of(offer: ProductOffer) -> list[dict]:
     """The inputs a quote of this product reads: each one's name, whether it is required, its
     kind (QUOTE_INPUTS) and, where the product limits them, the values it takes."""

@@ -1,7 +1,9 @@
-"""Deposit insurance: the merchant's own cover, the claims paid against it and what is owed back;
-a quote is shown before buying or renewing."""
+"""Deposit insurance, and any cover the merchant buys for itself (a product whose claims the
+platform files against the merchant): the cover, the claims paid against it and what is owed
+back; a quote is shown before buying or renewing. Which products these are is product data."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,34 +14,29 @@ from claims.selectors import deposit_claims_for_policies
 from config.errors import ApplicationError
 from config.web import web_actor
 from insurance.labels import error_message
-from insurance.models import Exposure, PolicyStatus
-from insurance.selectors import policies_for_merchant, quote_get_for_merchant
+from insurance.models import PolicyStatus
+from insurance.selectors import (
+    own_cover_offers_for_merchant,
+    own_cover_policies_for_merchant,
+    quote_get_for_merchant,
+)
+from insurance.services.counters import counter_next
 from insurance.services.policies import BindRequest, CoverRequest, policy_bind, quote_create
 from insurance.templatetags.money import money
-from portal.forms import DepositQuoteForm
+from portal.forms import OwnCoverQuoteForm
 from portal.web import merchant_required
-
-
-def _deposit_policies(merchant):
-    return (
-        policies_for_merchant(merchant=merchant)
-        .filter(product__exposure=Exposure.DEPOSIT_AMOUNT)
-        .order_by("-issued_at")
-    )
 
 
 @merchant_required
 def deposit(request: HttpRequest) -> HttpResponse:
-    """Deposit insurance: the cover, the claims paid against it and what is owed back; a
-    quote is shown before buying or renewing."""
-    policies = list(_deposit_policies(request.merchant))
+    policies = list(own_cover_policies_for_merchant(merchant=request.merchant))
+    offers = own_cover_offers_for_merchant(merchant=request.merchant)
     quote = None
-    form = DepositQuoteForm(request.POST or None)
+    form = OwnCoverQuoteForm(request.POST or None, offers=offers)
     if request.method == "POST" and form.is_valid():
         try:
             quote = quote_create(
-                merchant=request.merchant,
-                request=CoverRequest(product="merchant_deposit", **form.cleaned_data),
+                merchant=request.merchant, request=CoverRequest(**form.cover_request())
             )
         except ApplicationError as error:
             form.add_error(None, error_message(error))
@@ -49,7 +46,7 @@ def deposit(request: HttpRequest) -> HttpResponse:
         request,
         "merchant/deposit.html",
         {
-            "form": form,
+            "form": form if offers else None,
             "quote": quote,
             "policies": policies,
             "claims": claims,
@@ -60,6 +57,14 @@ def deposit(request: HttpRequest) -> HttpResponse:
     )
 
 
+def own_cover_order_ref(*, merchant, product) -> str:
+    """The reference of a merchant's own cover policy: the product, the year and a number from
+    the merchant's counter for that product and year (two purchases at once get two)."""
+    year = timezone.localdate().year
+    number = counter_next(name=f"own-cover:{merchant.pk}:{product.code}:{year}")
+    return f"{product.code.upper().replace('_', '-')}-{year}-{number}"
+
+
 @merchant_required
 @require_POST
 def deposit_confirm(request: HttpRequest) -> HttpResponse:
@@ -67,14 +72,15 @@ def deposit_confirm(request: HttpRequest) -> HttpResponse:
         quote = quote_get_for_merchant(
             merchant=request.merchant, quote_id=request.POST.get("quote_id", "")
         )
-        number = _deposit_policies(request.merchant).count() + 1
-        policy = policy_bind(
-            merchant=request.merchant,
-            actor=web_actor(request),
-            bind=BindRequest(
-                order_ref=f"DEPOSIT-{timezone.localdate().year}-{number}", quote_id=str(quote.pk)
-            ),
-        )
+        with transaction.atomic():
+            policy = policy_bind(
+                merchant=request.merchant,
+                actor=web_actor(request),
+                bind=BindRequest(
+                    order_ref=own_cover_order_ref(merchant=request.merchant, product=quote.product),
+                    quote_id=str(quote.pk),
+                ),
+            )
     except ApplicationError as error:
         messages.error(request, error_message(error))
     except ValueError:  # not a quote id at all
