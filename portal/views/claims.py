@@ -12,6 +12,7 @@ from claims.views.photos import photo_response
 from config.errors import ApplicationError
 from config.streaming import csv_response
 from portal.forms import ListFilterForm
+from portal.views.policies import amount
 from portal.web import filtered, merchant_required, page_of
 
 
@@ -68,7 +69,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
                     c.claimant_ref,
                     c.status,
                     c.reason_code,
-                    c.amount,
+                    amount(c.amount, c.currency),
                     c.currency,
                     when(c.submitted_at),
                     when(c.decided_at),

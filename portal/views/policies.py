@@ -7,6 +7,7 @@ from django.utils import timezone
 from claims.selectors import claims_for_merchant
 from config.errors import ApplicationError
 from config.streaming import csv_response
+from insurance.money import money_text
 from insurance.selectors import policies_for_merchant, policy_get_for_merchant
 from portal.forms import PolicyFilterForm
 from portal.web import filtered, merchant_required, page_of
@@ -33,6 +34,11 @@ POLICY_CSV_HEADER = [
 ]
 
 
+def amount(value, currency: str) -> str | None:
+    """An amount as the API writes it: in its currency's minor unit (JPY 1500, CNY 6.48)."""
+    return None if value is None else money_text(value, currency)
+
+
 @merchant_required
 def policy_list(request: HttpRequest) -> HttpResponse:
     form = _PolicyFilter(request.GET or None)
@@ -49,13 +55,13 @@ def policy_list(request: HttpRequest) -> HttpResponse:
                     p.buyer_ref,
                     p.status,
                     p.currency,
-                    p.exposure_amount,
-                    p.premium,
-                    p.cover,
-                    p.cover_used,
+                    amount(p.exposure_amount, p.currency),
+                    amount(p.premium, p.currency),
+                    amount(p.cover, p.currency),
+                    amount(p.cover_used, p.currency),
                     timezone.localtime(p.issued_at).isoformat(),
                     p.ended_at and timezone.localtime(p.ended_at).isoformat(),
-                    p.refund_amount,
+                    amount(p.refund_amount, p.currency),
                 ]
                 for p in policies.iterator(chunk_size=2000)
             ),
