@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from insurance.money import money_text
 from insurance.selectors import merchant_for_user
 
 PAGE_SIZE = 25
@@ -54,3 +55,9 @@ def filtered(queryset: QuerySet, form, date_field: str) -> QuerySet:
 
 def page_of(request: HttpRequest, queryset: QuerySet):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def amount(value, currency: str) -> str | None:
+    """An amount for a CSV export, as the API writes it: in its currency's minor unit (JPY
+    1500, CNY 6.48)."""
+    return None if value is None else money_text(value, currency)

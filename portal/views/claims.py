@@ -12,8 +12,7 @@ from claims.views.photos import photo_response
 from config.errors import ApplicationError
 from config.streaming import csv_response
 from portal.forms import ListFilterForm
-from portal.views.policies import amount
-from portal.web import filtered, merchant_required, page_of
+from portal.web import amount, filtered, merchant_required, page_of
 
 
 class ClaimFilterForm(ListFilterForm):

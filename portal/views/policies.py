@@ -7,10 +7,9 @@ from django.utils import timezone
 from claims.selectors import claims_for_merchant
 from config.errors import ApplicationError
 from config.streaming import csv_response
-from insurance.money import money_text
 from insurance.selectors import policies_for_merchant, policy_get_for_merchant
 from portal.forms import PolicyFilterForm
-from portal.web import filtered, merchant_required, page_of
+from portal.web import amount, filtered, merchant_required, page_of
 
 
 class _PolicyFilter(PolicyFilterForm):
@@ -32,11 +31,6 @@ POLICY_CSV_HEADER = [
     "ended_at",
     "refund_amount",
 ]
-
-
-def amount(value, currency: str) -> str | None:
-    """An amount as the API writes it: in its currency's minor unit (JPY 1500, CNY 6.48)."""
-    return None if value is None else money_text(value, currency)
 
 
 @merchant_required
