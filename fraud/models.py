@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 
 from config import clock
+from config.events import AuditEvent
 
 # Trust levels run from 0 (no trust) to 5; a claimant nobody has judged is at the default.
 MAX_TRUST_LEVEL = 5
@@ -23,18 +24,13 @@ class ClaimantTrust(models.Model):
         return f"{self.claimant_ref}: {self.level}"
 
 
-class TrustChange(models.Model):
+class TrustChange(AuditEvent):
     """Every change of a claimant's trust level: who, when, from, to and why."""
 
     claimant_ref = models.CharField(max_length=100, db_index=True)
     from_level = models.PositiveSmallIntegerField()
     to_level = models.PositiveSmallIntegerField()
-    actor = models.CharField(max_length=100)
-    reason = models.CharField(max_length=500)
-    created_at = models.DateTimeField(default=clock.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
+    reason = models.CharField(max_length=500)  # always given
 
     def __str__(self) -> str:
         return f"{self.claimant_ref}: {self.from_level} -> {self.to_level}"

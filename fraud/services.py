@@ -5,6 +5,7 @@ needs (opaque references, the claimant, the merchant)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -400,30 +401,32 @@ def claim_signals(
     return signals
 
 
-def _set_trust(*, claimant_ref: str, level: int, actor: str, reason: str) -> int:
+def _set_trust(*, claimant_ref: str, level: Callable[[int], int], actor: str, reason: str) -> int:
+    """Set the level to `level(the level now)`, read under the row's lock: two changes at once
+    apply one after the other (two confirmations lower it by two steps)."""
     with transaction.atomic():
         trust, _ = ClaimantTrust.objects.select_for_update().get_or_create(
             claimant_ref=claimant_ref, defaults={"level": DEFAULT_TRUST_LEVEL}
         )
-        if trust.level != level:
+        to_level = level(trust.level)
+        if trust.level != to_level:
             TrustChange.objects.create(
                 claimant_ref=claimant_ref,
                 from_level=trust.level,
-                to_level=level,
+                to_level=to_level,
                 actor=actor,
                 reason=reason,
             )
-            trust.level = level
+            trust.level = to_level
             trust.save(update_fields=["level", "updated_at"])
-    return level
+    return to_level
 
 
 def fraud_confirm(*, claimant_ref: str, claim_ref: str, actor: str) -> int:
     """A reviewer confirmed fraud: the claimant's trust level drops a step. Returns it."""
-    level = claimant_trust_level(claimant_ref=claimant_ref)
     return _set_trust(
         claimant_ref=claimant_ref,
-        level=max(level - 1, 0),
+        level=lambda now: max(now - 1, 0),
         actor=actor,
         reason=f"fraud confirmed on {claim_ref}",
     )
@@ -433,4 +436,4 @@ def trust_restore(*, claimant_ref: str, level: int, actor: str, reason: str) -> 
     """Staff set a claimant's trust level: the only way trust comes back."""
     if not 0 <= level <= MAX_TRUST_LEVEL:
         raise ValueError(f"trust levels run from 0 to {MAX_TRUST_LEVEL}")
-    return _set_trust(claimant_ref=claimant_ref, level=level, actor=actor, reason=reason)
+    return _set_trust(claimant_ref=claimant_ref, level=lambda _: level, actor=actor, reason=reason)

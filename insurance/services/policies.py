@@ -18,6 +18,7 @@ from django_guid import set_guid
 
 from config import clock
 from config.errors import ApplicationError, ConflictError
+from config.transitions import status_event, status_move
 from fraud.selectors import claimant_trust_levels, claimant_trust_levels_from, claimant_trust_rows
 from insurance.models import (
     POLICY_TRANSITIONS,
@@ -286,13 +287,7 @@ def policy_cover_start(*, policy: Policy, at: datetime, actor: str, reason: str)
 
 def policy_note(*, policy: Policy, actor: str, reason: str) -> None:
     """An event row for a change that keeps the status (cover starts, a claim event)."""
-    PolicyEvent.objects.create(
-        policy=policy,
-        from_status=policy.status,
-        to_status=policy.status,
-        actor=actor,
-        reason=reason,
-    )
+    status_event(row=policy, event_model=PolicyEvent, actor=actor, reason=reason)
 
 
 def _covers(binds: list[BindRequest]) -> list[CoverRequest]:
@@ -683,29 +678,17 @@ def _group_write(
 def policy_transition(
     *, policy: Policy, to_status: str, actor: str, reason: str, changes: dict | None = None
 ) -> None:
-    """Move a policy along one edge of its transition table, with its event row.
-
-    A guarded UPDATE ... WHERE status = <from>: if another process moved the policy first,
-    nothing is written and the caller gets a conflict. The conflict aborts the transaction
-    the move is part of: a caller that goes on after one gives the move its own atomic block.
-    """
-    from_status = policy.status
-    if to_status not in POLICY_TRANSITIONS[from_status]:
-        raise ConflictError(
-            "invalid_transition", f"A policy cannot go from {from_status} to {to_status}."
-        )
-    changes = {"status": to_status, **(changes or {})}
-    # No savepoint: a refused move aborts whatever transaction it is part of.
-    with transaction.atomic(savepoint=False):
-        if Policy.objects.filter(pk=policy.pk, status=from_status).update(**changes) != 1:
-            raise ConflictError(
-                "policy_state_changed", f"Policy {policy.pk} is no longer {from_status}."
-            )
-        PolicyEvent.objects.create(
-            policy=policy, from_status=from_status, to_status=to_status, actor=actor, reason=reason
-        )
-    for field, value in changes.items():
-        setattr(policy, field, value)
+    """Move a policy along one edge of its transition table, with its event row (a guarded
+    update: 409 policy_state_changed if another process moved it first)."""
+    status_move(
+        row=policy,
+        transitions=POLICY_TRANSITIONS,
+        event_model=PolicyEvent,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        changes=changes,
+    )
 
 
 def policy_refund_due(*, policy: Policy, now: datetime) -> Decimal:

@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from PIL import Image
 
-from claims.demo import produce_photo
 from claims.models import REVIEWERS_GROUP
 from claims.photos import photo_check
 from claims.services import (
@@ -31,6 +30,7 @@ from claims.services import (
 )
 from config import clock
 from config.clock import clock_at
+from fraud.synthetic import produce_photo
 from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind, Policy
 from insurance.services.api_keys import api_key_create, api_key_revoke, merchant_create
 from insurance.services.orders import order_event_record

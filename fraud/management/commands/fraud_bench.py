@@ -30,7 +30,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from PIL import Image
 
-from claims.demo import produce_photo
 from fraud import bench_kinds
 from fraud import fingerprint as fp
 from fraud.models import PhotoFingerprint
@@ -42,6 +41,7 @@ from fraud.services import (
     photo_index,
     photo_matches,
 )
+from fraud.synthetic import produce_photo
 
 PLANTED = 20  # real photos hidden among the synthetic ones, looked up by a changed copy
 COPY_BATCH = 10_000
