@@ -263,6 +263,7 @@ def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime, history: 
         claim_window_hours=window,
         cover_starts_at=cover_starts_at,
         cover_ends_at=cover_ends_at,
+        issued_at=now,  # given, not defaulted: a default calls the clock once per row
     )
 
 
@@ -410,6 +411,7 @@ def _issued_rows(issued: list[tuple[Policy, str]]) -> list[list]:
             to_status=PolicyStatus.ACTIVE,
             actor=actor,
             reason="bound from quote" if p.quote_id else "issued",
+            created_at=p.issued_at,
         )
         for p, actor in issued
     ]
@@ -419,6 +421,7 @@ def _issued_rows(issued: list[tuple[Policy, str]]) -> list[list]:
             kind=TransferKind.PREMIUM_WRITTEN,
             amount=p.premium,
             journal_ref=policy_journal_ref(p),
+            at=p.issued_at,
         )
         for p, _ in issued
     ]
