@@ -3,16 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.health import livez, readyz
-
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"
 
 urlpatterns = [
     # The web doors: the front door and the merchant portal (portal/), the reviewers' pages.
     path("", include("portal.urls")),
-    path("livez", livez, name="livez"),
-    path("readyz", readyz, name="readyz"),
+    # The probes: the process, its database and broker, the outbox's dead rows (outbox.health).
+    path("", include("outbox.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
