@@ -138,6 +138,7 @@ def log_in(browser, base_url: str, username: str, password: str = PASSWORD, **co
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    assert "/accounts/login/" not in page.url, f"{username} could not log in: {page.url}"
     return page
 
 
