@@ -91,7 +91,6 @@ def test_exif_rotated_photos_are_read_upright(original, earlier):
     exif[0x0112] = 6  # Orientation: rotate 90 clockwise to view
     match = fp.verify(fp.fingerprint(jpeg(sideways, exif=exif.tobytes())), earlier.payload)
     assert match is not None and match.transform == "identity"
-    assert match.coverage < 0.9  # the earlier photo is a part of the new one
 
 
 @pytest.mark.parametrize(
