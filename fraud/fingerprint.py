@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import cv2
@@ -67,7 +67,7 @@ MIN_KEYPOINTS = 12  # ORB keypoints of the trimmed photo [32]
 # chance equality of 31 bits.
 GLOBAL_BANDS = 4
 LOCAL_KEY_SIGN = 1 << 31
-INDEXED_KEYPOINTS = 32
+INDEXED_KEYPOINTS = 30
 INTERIOR = 0.12  # indexed keypoints keep this share of the frame's width and height off each edge
 QUERY_KEYPOINTS = 150  # per view of the new photo (as taken, mirrored, tilted)
 STORED_KEYPOINTS = 300
@@ -104,6 +104,16 @@ STRONG_CORRELATION = 0.5
 # The global hash proposes only near-identical frames, which must then agree pixel for pixel.
 GLOBAL_HASH_CANDIDATE = 12  # bits
 GLOBAL_CORRELATION = 0.75
+
+# Composites (a collage, a screenshot of an app) are cut at their uniform lines into parts,
+# and each part is hashed and compared like a whole photo. A part spans at least this share of
+# the composite's width and height (a line of text is no part), and parts are apart by at
+# least REGION_GAP uniform lines (pixels at analysis size).
+REGION_SIDE = 0.2
+REGION_GAP = 3
+MAX_PARTS = 6
+# A screen or a print photographed at a slant: its outline covers at least this share of it.
+SHEET_AREA = 0.15
 
 # The eight ways a photo can be turned or mirrored, as numpy turns of an image array:
 # (mirror first?, quarter turns counterclockwise). Names follow PIL: rot90 = ROTATE_90.
@@ -183,6 +193,119 @@ class Fingerprint:
     @cached_property
     def turned_hashes(self) -> dict[str, int]:
         return {name: _phash(_turn(self._grey, name)) for name in ORIENTATIONS}
+
+    @cached_property
+    def parts(self) -> list[Part]:
+        """The pictures a composite is made of (a collage's cells, the photo in a screenshot),
+        each with the hash of its every turn; none for a photo that is one picture."""
+        found = []
+        for part in (_cut(self._grey, depth=3) + _sheet(self._grey))[:MAX_PARTS]:
+            if part.shape == self._grey.shape:
+                continue
+            found.append(
+                Part(
+                    hashes={name: _phash(_turn(part, name)) for name in ORIENTATIONS},
+                    features=_features(part),
+                    share=part.size / self._grey.size,
+                )
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class Part:
+    """A picture inside a composite new photo."""
+
+    hashes: dict[str, int]  # the global hash of its every turn (ORIENTATIONS)
+    features: Features  # its own keypoints: a straightened sheet has lost its slant
+    share: float  # of the composite's frame
+
+
+def _uniform(grey: np.ndarray, axis: int) -> np.ndarray:
+    """Which lines (rows for axis 0, columns for 1) are one colour, give or take."""
+    lines = grey if axis == 0 else grey.T
+    median = np.median(lines, axis=1, keepdims=True)
+    return (np.abs(lines.astype(np.int16) - median) <= 14).mean(axis=1) >= 0.98
+
+
+def _spans(grey: np.ndarray, axis: int) -> list[tuple[int, int]]:
+    """The runs of lines between separators (REGION_GAP or more uniform lines in a row)."""
+    uniform = _uniform(grey, axis)
+    spans, start, gap = [], None, 0
+    for index, flat in enumerate(uniform):
+        if flat:
+            gap += 1
+            if start is not None and gap >= REGION_GAP:
+                spans.append((start, index - gap + 1))
+                start = None
+        else:
+            if start is None:
+                start = index
+            gap = 0
+    if start is not None:
+        spans.append((start, len(uniform)))
+    return spans
+
+
+def _sheet(grey: np.ndarray) -> list[np.ndarray]:
+    """A screen or a printed sheet photographed at a slant: the largest four-sided outline in
+    the photo, straightened to a rectangle and trimmed (a bezel, a paper margin, black bars);
+    none if there is no such outline."""
+    edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(grey, (5, 5), 0), 40, 120), None)
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        hull = cv2.convexHull(contour)
+        corners = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
+        area = cv2.contourArea(corners)
+        if len(corners) != 4 or not SHEET_AREA * grey.size <= area <= 0.95 * grey.size:
+            continue
+        corners = corners.reshape(4, 2).astype(np.float32)
+        # Clockwise from the top left: smallest x + y first, then smallest y - x.
+        total, difference = corners.sum(axis=1), np.diff(corners, axis=1).ravel()
+        ordered = np.float32(
+            [
+                corners[np.argmin(total)],
+                corners[np.argmin(difference)],
+                corners[np.argmax(total)],
+                corners[np.argmax(difference)],
+            ]
+        )
+        top, right, bottom, left = (
+            np.linalg.norm(ordered[i] - ordered[(i + 1) % 4]) for i in range(4)
+        )
+        width, height = round((top + bottom) / 2), round((left + right) / 2)
+        if min(width, height) < 32:
+            continue
+        target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+        straight = cv2.warpPerspective(
+            grey, cv2.getPerspectiveTransform(ordered, target), (width, height)
+        )
+        # Inset a little: the outline's own edge and the desk beyond it are no part of it.
+        inset = max(2, round(0.01 * max(width, height)))
+        piece = _trim(straight[inset:-inset, inset:-inset][..., None])[..., 0]
+        if min(piece.shape) >= 24:
+            return [np.ascontiguousarray(piece)]
+    return []
+
+
+def _cut(grey: np.ndarray, depth: int) -> list[np.ndarray]:
+    """Cut a picture at its separating lines, across then along, a few times (XY-cut); the
+    parts big enough to be pictures, trimmed."""
+    if depth:
+        for axis in (0, 1):
+            spans = _spans(grey, axis)
+            if len(spans) > 1 or (spans and spans[0] != (0, grey.shape[axis])):
+                size = grey.shape[axis]
+                parts = []
+                for start, end in spans:
+                    if end - start < REGION_SIDE * size or end - start < 24:
+                        continue
+                    piece = grey[start:end] if axis == 0 else grey[:, start:end]
+                    piece = _trim(piece[..., None])[..., 0]
+                    if min(piece.shape) >= 24:
+                        parts += _cut(np.ascontiguousarray(piece), depth - 1)
+                return parts
+    return [grey]
 
 
 @dataclass(frozen=True)
@@ -288,14 +411,19 @@ def _phash(grey: np.ndarray) -> int:
     return int(str(imagehash.phash(Image.fromarray(grey))), 16)
 
 
-def _features(grey: np.ndarray) -> Features:
+def _thumb(grey: np.ndarray) -> np.ndarray:
     height, width = grey.shape
     scale = THUMB_SIDE / max(height, width)
-    thumb = cv2.resize(
+    return cv2.resize(
         grey,
         (max(1, round(width * scale)), max(1, round(height * scale))),
         interpolation=cv2.INTER_AREA,
     )
+
+
+def _features(grey: np.ndarray) -> Features:
+    height, width = grey.shape
+    thumb = _thumb(grey)
     keypoints, descriptors = _orb.detectAndCompute(grey, None)
     if descriptors is None:
         points, descriptors = np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
@@ -398,6 +526,9 @@ def query_keys(query: Fingerprint) -> list[int]:
     """The keys to look up: the global hash of every turn of the new photo, and the local keys
     of its strongest keypoints, as taken, mirrored and tilted."""
     keys = {key for phash in query.turned_hashes.values() for key in global_keys(phash)}
+    for part in query.parts:
+        keys |= {key for phash in part.hashes.values() for key in global_keys(phash)}
+        keys |= _local_keys(part.features.descriptors[:QUERY_KEYPOINTS])
     for features in (query.features, query.mirrored):
         keys |= _local_keys(features.descriptors[:QUERY_KEYPOINTS])
     return sorted(keys | query.tilted_local_keys)
@@ -418,6 +549,28 @@ def verify(query: Fingerprint, candidate_payload: bytes) -> Match | None:
         score = _aligned_correlation(turned, earlier.thumb, np.float32([[1, 0, 0], [0, 1, 0]]))
         if score >= GLOBAL_CORRELATION:
             found.append(Match(score, distances[turn], "phash-dihedral", turn))
+    for part in query.parts:  # a picture inside a composite, held against the whole earlier one
+        part_distances = {n: (h ^ earlier.phash).bit_count() for n, h in part.hashes.items()}
+        part_turn = min(part_distances, key=part_distances.get)
+        if part_distances[part_turn] <= GLOBAL_HASH_CANDIDATE:
+            turned = _turn(part.features.thumb, part_turn)
+            turned = cv2.resize(turned, earlier.thumb.shape[::-1], interpolation=cv2.INTER_AREA)
+            score = _aligned_correlation(turned, earlier.thumb, np.float32([[1, 0, 0], [0, 1, 0]]))
+            if score >= GLOBAL_CORRELATION:
+                found.append(
+                    Match(
+                        score,
+                        part_distances[part_turn],
+                        "phash-part",
+                        part_turn,
+                        coverage=part.share,
+                    )
+                )
+                break
+        match = _verify_local(part.features, earlier, False, part_distances)
+        if match is not None:
+            found.append(replace(match, method="orb-part", coverage=part.share))
+            break
     for mirrored in (False, True):  # a photo is either mirrored or not: stop at the first fit
         features = query.mirrored if mirrored else query.features
         match = _verify_local(features, earlier, mirrored, distances)

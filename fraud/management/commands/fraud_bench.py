@@ -274,6 +274,12 @@ class Command(BaseCommand):
         common_keys = [fp.local_key(rng.getrandbits(32)) for _ in range(10_000)]
         local_keys = len(fp.LOCAL_KEY_BITS) * fp.INDEXED_KEYPOINTS
         with transaction.atomic(), connection.cursor() as cursor:
+            # A million rows, one GIN insertion per key at a time, take most of an hour: the
+            # key index is dropped for the fill and built again after it, in this transaction
+            # (run --scale on a scratch database). A built GIN index is no smaller than a grown
+            # one (at 100,000 photos: 2,636 bytes a photo built, 2,477 grown by inserts).
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("DROP INDEX fingerprint_keys")
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM fraud_photofingerprint")
             next_id = cursor.fetchone()[0] + 1
             for start in range(0, count, COPY_BATCH):
@@ -304,6 +310,10 @@ class Command(BaseCommand):
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('fraud_photofingerprint', 'id'), "
                 "(SELECT MAX(id) FROM fraud_photofingerprint))"
+            )
+            cursor.execute(
+                "CREATE INDEX fingerprint_keys ON fraud_photofingerprint USING gin (keys) "
+                "WITH (fastupdate = off)"
             )
 
     def _full_scan(self, namespace: str, query: fp.Fingerprint) -> None:
