@@ -38,8 +38,9 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
 
 # --- Postprocessing: what every operation can answer, and how operations connect ------------
 
-# Statuses every API operation can answer, and those that follow from its shape.
-_ALWAYS = (401, 429)
+# Statuses every API operation can answer (503: the database does not answer, or issuance
+# sheds load), and those that follow from its shape.
+_ALWAYS = (401, 429, 503)
 _WITH_QUERY = (400,)
 _WITH_PATH_ID = (404,)
 _WITH_CURSOR = (404,)  # invalid_cursor
