@@ -48,6 +48,7 @@ test: export CELERY_BROKER_KEY_PREFIX ?= test-$(shell date +%s%N):
 test: $(VENV)/.installed-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	# Migrations are checked against the models only: an in-memory database needs no server.
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
@@ -60,6 +61,7 @@ browser:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(VENV)/bin/lint-imports
 
 ## bench: the benchmarks in bench/, each ending in one `BENCH <name> key=value ...` line
 bench: $(VENV)/.installed-dev

@@ -51,7 +51,7 @@ from harness import (  # noqa: E402
     web_server_args,
 )
 
-from claims.demo import produce_photo  # noqa: E402
+from fraud.synthetic import produce_photo  # noqa: E402
 
 RATE = float(os.environ.get("BENCH_CLAIMS_RATE", "50"))
 SECONDS = int(os.environ.get("BENCH_CLAIMS_SECONDS", "30"))

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from config import clock
+from config.events import StatusEvent
 from insurance.models import ZERO, Merchant, Policy, Product, currency_field, money_field
 
 # Staff in this group work the reviewers' dashboard.
@@ -121,18 +122,10 @@ class Claim(models.Model):
         return f"claim {self.pk} ({self.status})"
 
 
-class ClaimEvent(models.Model):
+class ClaimEvent(StatusEvent):
     """Who moved a claim from what to what, when and why; same transaction as the move."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.CharField(max_length=100)
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=clock.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"claim {self.claim_id}: {self.from_status or '-'} -> {self.to_status}"

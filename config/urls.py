@@ -3,20 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.health import livez, readyz
-from config.home import home
-
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"
 
 urlpatterns = [
-    path("", home, name="home"),
-    path("livez", livez, name="livez"),
-    path("readyz", readyz, name="readyz"),
+    # The web doors: the front door and the merchant portal (portal/), the reviewers' pages.
+    path("", include("portal.urls")),
+    # The probes: the process, its database and broker, the outbox's dead rows (outbox.health).
+    path("", include("outbox.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("merchant/", include("insurance.web_urls")),
     path("review/", include("claims.web_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -57,12 +57,16 @@ MIN_SHARPNESS = 7.0  # 99th percentile of |Laplacian| at analysis size [12]; a 6
 MIN_EDGES = 0.004  # share of pixels on an edge (Sobel gradient over 16 levels/pixel) [0.013]
 MIN_KEYPOINTS = 12  # ORB keypoints of the trimmed photo [32]
 
-# Index keys. Bands 0-3: the 16-bit quarters of the global hash (multi-index hashing: a
-# near-identical hash shares at least one quarter). Bands 8 and 9: two different sets of 32
-# bits of each of the strongest keypoints' descriptors; a photo reused after a crop or a small
-# rotation keeps enough of its strong keypoints for some of these to come out equal.
+# Index keys, each a 32-bit signed integer (the index stores one array of them per photo).
+# Global keys, 0 to 2**18: the 16-bit quarters of the global hash with their quarter's number
+# above them (multi-index hashing: a near-identical hash shares at least one quarter).
+# Local keys, negative: two different sets of 31 bits of each of the strongest keypoints'
+# descriptors, with the sign bit set; a photo reused after a crop or a small rotation keeps
+# enough of its strong keypoints for some of these to come out equal. The two kinds never
+# meet, and a local key of one bit set meeting one of the other set is as unlikely as any
+# chance equality of 31 bits.
 GLOBAL_BANDS = 4
-LOCAL_BAND = 8
+LOCAL_KEY_SIGN = 1 << 31
 INDEXED_KEYPOINTS = 32
 INTERIOR = 0.12  # indexed keypoints keep this share of the frame's width and height off each edge
 QUERY_KEYPOINTS = 150  # per view of the new photo (as taken, mirrored, tilted)
@@ -162,7 +166,7 @@ class Fingerprint:
         return _features(_turn(self._grey, "mirror"))
 
     @cached_property
-    def tilted_local_keys(self) -> set[tuple[int, int]]:
+    def tilted_local_keys(self) -> set[int]:
         """Local keys of the photo tilted a few degrees both ways. ORB's steering makes
         descriptors only roughly rotation-invariant: a photo reused with a small rotation
         keeps more of its exact keys next to one of these tilts."""
@@ -308,19 +312,24 @@ def _features(grey: np.ndarray) -> Features:
     )
 
 
-def _local_keys(descriptors: np.ndarray) -> set[tuple[int, int]]:
+def _local_keys(descriptors: np.ndarray) -> set[int]:
     if len(descriptors) == 0:
         return set()
     bits = np.unpackbits(descriptors, axis=1)
     keys = set()
-    for table, positions in enumerate(LOCAL_KEY_BITS):
+    for positions in LOCAL_KEY_BITS:
         packed = np.ascontiguousarray(np.packbits(bits[:, positions], axis=1))
-        keys |= {(LOCAL_BAND + table, int(value)) for value in packed.view(">u4").ravel()}
+        keys |= {local_key(int(value)) for value in packed.view(">u4").ravel()}
     return keys
 
 
-def global_keys(phash: int) -> list[tuple[int, int]]:
-    return [(band, (phash >> (16 * band)) & 0xFFFF) for band in range(GLOBAL_BANDS)]
+def local_key(bits: int) -> int:
+    """A local key from 32 bits of a descriptor: the top one gives way to the sign."""
+    return (bits | LOCAL_KEY_SIGN) - (1 << 32)
+
+
+def global_keys(phash: int) -> list[int]:
+    return [(band << 16) | ((phash >> (16 * band)) & 0xFFFF) for band in range(GLOBAL_BANDS)]
 
 
 def fingerprint(data: bytes) -> Fingerprint:
@@ -385,7 +394,7 @@ def _interior(features: Features) -> np.ndarray:
     return features.descriptors[inside][:INDEXED_KEYPOINTS]
 
 
-def query_keys(query: Fingerprint) -> list[tuple[int, int]]:
+def query_keys(query: Fingerprint) -> list[int]:
     """The keys to look up: the global hash of every turn of the new photo, and the local keys
     of its strongest keypoints, as taken, mirrored and tilted."""
     keys = {key for phash in query.turned_hashes.values() for key in global_keys(phash)}

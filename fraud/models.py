@@ -1,7 +1,10 @@
+import struct
+
 from django.core.validators import MaxValueValidator
 from django.db import models
 
 from config import clock
+from config.events import AuditEvent
 
 # Trust levels run from 0 (no trust) to 5; a claimant nobody has judged is at the default.
 MAX_TRUST_LEVEL = 5
@@ -21,18 +24,13 @@ class ClaimantTrust(models.Model):
         return f"{self.claimant_ref}: {self.level}"
 
 
-class TrustChange(models.Model):
+class TrustChange(AuditEvent):
     """Every change of a claimant's trust level: who, when, from, to and why."""
 
     claimant_ref = models.CharField(max_length=100, db_index=True)
     from_level = models.PositiveSmallIntegerField()
     to_level = models.PositiveSmallIntegerField()
-    actor = models.CharField(max_length=100)
-    reason = models.CharField(max_length=500)
-    created_at = models.DateTimeField(default=clock.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
+    reason = models.CharField(max_length=500)  # always given
 
     def __str__(self) -> str:
         return f"{self.claimant_ref}: {self.from_level} -> {self.to_level}"
@@ -60,10 +58,40 @@ class ClaimSighting(models.Model):
         return self.claim_ref
 
 
+class KeyArray(models.Field):
+    """A photo's index keys, 32-bit integers: `integer[]` on PostgreSQL, where a GIN index
+    answers "which photos hold any of these keys" (migration 0005 creates it there), and
+    packed big-endian bytes on SQLite, whose lookups read the namespace's rows instead."""
+
+    description = "index keys (32-bit integers)"
+
+    def db_type(self, connection) -> str:
+        return "integer[]" if connection.vendor == "postgresql" else "blob"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        if connection.vendor == "postgresql":
+            return [int(key) for key in value]
+        return struct.pack(f">{len(value)}i", *value)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, list):
+            return value
+        data = bytes(value)
+        return list(struct.unpack(f">{len(data) // 4}i", data))
+
+    def to_python(self, value):
+        return value
+
+
 class PhotoFingerprint(models.Model):
     """A claim photo's fingerprint, computed once, with where the photo came from.
 
-    `namespace` keeps the benchmark's scratch index apart from real claims.
+    `namespace` keeps the benchmark's scratch index apart from real claims. What verification
+    compares (keypoints, descriptors, a thumbnail: fraud.fingerprint's payload, 10-16 KB) is
+    not here but in the file storage, named by `sha256` (fraud.services): the database holds
+    only what a lookup reads. fraud/README.md accounts for every byte of a row.
     """
 
     namespace = models.CharField(max_length=40, default="claims")
@@ -73,9 +101,9 @@ class PhotoFingerprint(models.Model):
     merchant_id = models.BigIntegerField(null=True)
     # SHA-256 of the photo's bytes: a byte-identical copy is a reuse, whatever it shows.
     sha256 = models.BinaryField(max_length=32)
-    # What verification compares (fraud.fingerprint); empty when the photo could not be read
-    # or was unusable.
-    payload = models.BinaryField()
+    # The lookup keys (fraud.fingerprint): empty when the photo could not be read or was
+    # unusable, and then no payload was stored either.
+    keys = KeyArray(default=list)
     error = models.CharField(max_length=300, blank=True)
     # A readable photo with too little content to judge: the reason (fraud.fingerprint's
     # UnusablePhoto) and the figures it was judged on.
@@ -87,24 +115,9 @@ class PhotoFingerprint(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["namespace", "photo_ref"], name="fingerprint_once")
         ]
+        # On PostgreSQL fingerprint_bytes is a hash index, and fingerprint_keys a GIN index on
+        # `keys` (migration 0005).
         indexes = [models.Index(fields=["sha256"], name="fingerprint_bytes")]
 
     def __str__(self) -> str:
         return self.photo_ref
-
-
-class FingerprintKey(models.Model):
-    """The lookup keys of a fingerprint (bands of its hashes): equality lookups on an index
-    find candidates without scanning every photo."""
-
-    fingerprint = models.ForeignKey(PhotoFingerprint, on_delete=models.CASCADE, related_name="keys")
-    namespace = models.CharField(max_length=40)
-    band = models.PositiveSmallIntegerField()
-    value = models.BigIntegerField()
-
-    class Meta:
-        # The fingerprint id in the index too: a lookup reads the index only, never the table.
-        indexes = [models.Index(fields=["namespace", "band", "value", "fingerprint"])]
-
-    def __str__(self) -> str:
-        return f"{self.band}:{self.value}"

@@ -5,10 +5,13 @@ needs (opaque references, the claimant, the merchant)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 
@@ -18,7 +21,6 @@ from fraud.models import (
     MAX_TRUST_LEVEL,
     ClaimantTrust,
     ClaimSighting,
-    FingerprintKey,
     PhotoFingerprint,
     TrustChange,
 )
@@ -89,41 +91,89 @@ def _relation(subject: PhotoSubject, earlier: PhotoFingerprint) -> str:
 
 
 def _candidates(
-    namespace: str, keys: list[tuple[int, int]], exclude_claim: str, limit: int
+    namespace: str, keys: list[int], exclude_claim: str, limit: int
 ) -> list[PhotoFingerprint]:
     """Fingerprints sharing lookup keys with the query, most shared keys first.
 
-    Equality lookups on (namespace, band, value), counted in the database: the cost follows
-    the number of photos that share a key, not the size of the index.
+    On PostgreSQL the GIN index on `keys` finds the photos holding each of the query's keys
+    (one probe per key: the cost follows the number of photos that share a key, not the size
+    of the index), and the hits are counted per photo. Elsewhere (the
+    embedded SQLite) the namespace's rows are read and counted here. A few spare ids make up
+    for the query's own claim's photos, removed afterwards.
     """
     if not keys:
         return []
-    by_band: dict[int, list[int]] = {}
-    for band, value in keys:
-        by_band.setdefault(band, []).append(value)
-    # One equality lookup per band, each answered from the key index alone (it holds the
-    # fingerprint id), counted in the database. A few spare ids make up for the query's own
-    # claim's photos, removed afterwards.
-    table = FingerprintKey._meta.db_table
-    branches, params = [], []
-    for band, values in sorted(by_band.items()):
-        branches.append(  # the table name is the model's; every value is a parameter
-            f"SELECT fingerprint_id FROM {table} WHERE namespace = %s AND band = %s "  # noqa: S608
-            f"AND value IN ({', '.join(['%s'] * len(values))})"
+    wanted = limit + settings.CLAIM_MAX_PHOTOS
+    if connection.vendor == "postgresql":
+        # One probe of the GIN index per key (`@>` a one-key array: its statistics make the
+        # planner take the index, where one `&&` of hundreds of keys looks unselective and
+        # gets a full scan), and the probes' hits counted per photo. JIT would cost more
+        # than the query it compiles.
+        table = PhotoFingerprint._meta.db_table
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                f"SELECT photo.id, COUNT(*) shared FROM unnest(%s::integer[]) wanted(key) "  # noqa: S608 - the table name is the model's
+                f"CROSS JOIN LATERAL (SELECT id FROM {table} WHERE keys @> ARRAY[wanted.key] "
+                "AND namespace = %s) photo GROUP BY photo.id ORDER BY shared DESC, photo.id "
+                "LIMIT %s",
+                [keys, namespace, wanted],
+            )
+            votes = dict(cursor.fetchall())
+    else:
+        wanted_keys = set(keys)
+        shared = (
+            (row_id, len(wanted_keys.intersection(stored)))
+            for row_id, stored in PhotoFingerprint.objects.filter(
+                namespace=namespace, error="", unusable=""
+            ).values_list("id", "keys")
         )
-        params += [namespace, band, *values]
-    hits = " UNION ALL ".join(branches)
-    sql = (
-        f"SELECT fingerprint_id, COUNT(*) AS shared FROM ({hits}) hits "  # noqa: S608
-        "GROUP BY fingerprint_id ORDER BY shared DESC, fingerprint_id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit + settings.CLAIM_MAX_PHOTOS])
-        votes = dict(cursor.fetchall())
+        votes = dict(sorted(((i, n) for i, n in shared if n), key=lambda v: (-v[1], v[0]))[:wanted])
     rows = PhotoFingerprint.objects.filter(pk__in=votes, error="", unusable="").exclude(
         claim_ref=exclude_claim
     )
     return sorted(rows, key=lambda row: (-votes[row.pk], row.pk))[:limit]
+
+
+def _payload_name(digest: bytes) -> str:
+    """Where a photo's payload is kept: named by the photo's bytes (the same bytes have the
+    same fingerprint), in the file storage the claim photos use."""
+    return f"fraud/fingerprints/{digest.hex()[:2]}/{digest.hex()}.fp"
+
+
+def _payload_save(digest: bytes, payload: bytes) -> None:
+    name = _payload_name(digest)
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(payload))
+
+
+def _payload_load(digest: bytes) -> bytes | None:
+    try:
+        with default_storage.open(_payload_name(digest)) as stored:
+            return stored.read()
+    except OSError:
+        return None  # removed since (the benchmark's scratch photos): nothing to compare
+
+
+def payloads_delete(*, namespace: str) -> int:
+    """Remove a namespace's payload files that no other namespace's photos use; how many."""
+    digests = set(
+        PhotoFingerprint.objects.filter(namespace=namespace, error="", unusable="").values_list(
+            "sha256", flat=True
+        )
+    )
+    shared = set(
+        PhotoFingerprint.objects.filter(sha256__in=digests)
+        .exclude(namespace=namespace)
+        .values_list("sha256", flat=True)
+    )
+    removed = 0
+    for digest in digests - shared:
+        name = _payload_name(bytes(digest))
+        if default_storage.exists(name):
+            default_storage.delete(name)
+            removed += 1
+    return removed
 
 
 def photo_index(
@@ -224,7 +274,8 @@ def photo_matches(
     for earlier in _candidates(
         namespace, fp.query_keys(query), subject.claim_ref, limit=settings.FRAUD_MAX_CANDIDATES
     ):
-        match = fp.verify(query, bytes(earlier.payload))
+        payload = _payload_load(bytes(earlier.sha256))
+        match = None if payload is None else fp.verify(query, payload)
         if match is not None:
             matches.append(
                 PhotoMatch(
@@ -254,30 +305,26 @@ def _store(
     digest: bytes,
     *,
     payload: bytes = b"",
-    keys: list[tuple[int, int]] = (),
+    keys: list[int] = (),
     error: str = "",
     unusable: str = "",
     measured: dict | None = None,
 ) -> None:
+    if payload:  # first: a row whose keys are found always has its payload to compare
+        _payload_save(digest, payload)
     try:
         with transaction.atomic():
-            row = PhotoFingerprint.objects.create(
+            PhotoFingerprint.objects.create(
                 namespace=namespace,
                 photo_ref=subject.photo_ref,
                 claim_ref=subject.claim_ref,
                 claimant_ref=subject.claimant_ref,
                 merchant_id=subject.merchant_id,
                 sha256=digest,
-                payload=payload,
+                keys=list(keys),
                 error=error,
                 unusable=unusable,
                 measured=measured,
-            )
-            FingerprintKey.objects.bulk_create(
-                [
-                    FingerprintKey(fingerprint=row, namespace=namespace, band=band, value=value)
-                    for band, value in keys
-                ]
             )
     except IntegrityError:
         pass  # indexed already (a retried task): the first fingerprint stands
@@ -354,30 +401,32 @@ def claim_signals(
     return signals
 
 
-def _set_trust(*, claimant_ref: str, level: int, actor: str, reason: str) -> int:
+def _set_trust(*, claimant_ref: str, level: Callable[[int], int], actor: str, reason: str) -> int:
+    """Set the level to `level(the level now)`, read under the row's lock: two changes at once
+    apply one after the other (two confirmations lower it by two steps)."""
     with transaction.atomic():
         trust, _ = ClaimantTrust.objects.select_for_update().get_or_create(
             claimant_ref=claimant_ref, defaults={"level": DEFAULT_TRUST_LEVEL}
         )
-        if trust.level != level:
+        to_level = level(trust.level)
+        if trust.level != to_level:
             TrustChange.objects.create(
                 claimant_ref=claimant_ref,
                 from_level=trust.level,
-                to_level=level,
+                to_level=to_level,
                 actor=actor,
                 reason=reason,
             )
-            trust.level = level
+            trust.level = to_level
             trust.save(update_fields=["level", "updated_at"])
-    return level
+    return to_level
 
 
 def fraud_confirm(*, claimant_ref: str, claim_ref: str, actor: str) -> int:
     """A reviewer confirmed fraud: the claimant's trust level drops a step. Returns it."""
-    level = claimant_trust_level(claimant_ref=claimant_ref)
     return _set_trust(
         claimant_ref=claimant_ref,
-        level=max(level - 1, 0),
+        level=lambda now: max(now - 1, 0),
         actor=actor,
         reason=f"fraud confirmed on {claim_ref}",
     )
@@ -387,4 +436,4 @@ def trust_restore(*, claimant_ref: str, level: int, actor: str, reason: str) -> 
     """Staff set a claimant's trust level: the only way trust comes back."""
     if not 0 <= level <= MAX_TRUST_LEVEL:
         raise ValueError(f"trust levels run from 0 to {MAX_TRUST_LEVEL}")
-    return _set_trust(claimant_ref=claimant_ref, level=level, actor=actor, reason=reason)
+    return _set_trust(claimant_ref=claimant_ref, level=lambda _: level, actor=actor, reason=reason)

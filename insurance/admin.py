@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.html import format_html, format_html_join
 
 from insurance.models import (
+    QUOTE_INPUTS,
     ApiKey,
     LedgerTransfer,
     Merchant,
@@ -21,6 +22,7 @@ from insurance.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from insurance.rating import DISTANCE_BANDS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -86,6 +88,81 @@ class ReadableJSONField(forms.JSONField):
         return {**super().widget_attrs(widget), "class": "readable-json", "rows": 14, "cols": 90}
 
 
+class WholeNumbersField(forms.CharField):
+    """A list of whole numbers typed as `6, 12` (shown back the same way), sorted, each once."""
+
+    default_error_messages = {"invalid": "Whole numbers above 0 separated by commas, e.g. 6, 12."}
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(n) for n in value)
+        return value
+
+    def to_python(self, value) -> list[int]:
+        text = super().to_python(value)
+        parts = [part.strip() for part in text.replace(" ", ",").split(",") if part.strip()]
+        if not all(part.isdigit() and int(part) > 0 for part in parts):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return sorted({int(part) for part in parts})
+
+
+class DistanceBandsWidget(forms.MultiWidget):
+    def __init__(self) -> None:
+        # Posted as cover_table_0 ... in DISTANCE_BANDS' order, each box titled with its band.
+        super().__init__(
+            [forms.NumberInput(attrs={"step": "0.01", "title": band}) for band in DISTANCE_BANDS]
+        )
+
+    def decompress(self, value) -> list:
+        if isinstance(value, str):  # a stored value Django hands over as JSON text
+            value = json.loads(value or "{}")
+        return [(value or {}).get(band) for band in DISTANCE_BANDS]
+
+
+class DistanceBandsField(forms.MultiValueField):
+    """The cover per buyer-to-seller distance band, an amount a box; empty for cover by the
+    exposure (Product.clean checks the table against the cover rule)."""
+
+    widget = DistanceBandsWidget
+
+    def __init__(self, **kwargs) -> None:
+        bands = [
+            forms.DecimalField(min_value=0, decimal_places=2, required=False)
+            for _ in DISTANCE_BANDS
+        ]
+        super().__init__(bands, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list) -> dict:
+        return {
+            band: str(amount)
+            for band, amount in zip(DISTANCE_BANDS, data_list or [], strict=False)
+            if amount is not None
+        }
+
+
+class ProductAdminForm(forms.ModelForm):
+    """Each setting with a control of its kind: inputs to tick, terms as a list of months, a
+    box per distance band; only the rating factors (a list of tables) are edited as JSON."""
+
+    required_inputs = forms.MultipleChoiceField(
+        choices=[(name, f"{name} ({kind})") for name, kind in QUOTE_INPUTS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Inputs a quote must carry besides the amount the product is rated on.",
+    )
+    term_months_allowed = WholeNumbersField(
+        required=False,
+        help_text="Terms in months a quote may choose, e.g. 6, 12 (empty: no term).",
+    )
+    cover_table = DistanceBandsField(
+        help_text=f"For cover by distance band: the cover in each of {', '.join(DISTANCE_BANDS)}."
+    )
+
+    class Meta:
+        model = Product
+        fields = "__all__"  # noqa: DJ007 - every setting of a product is staff's to edit
+
+
 def _cell(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{key}: x{factor}" for key, factor in value.items())
@@ -99,6 +176,7 @@ class ProductAdmin(admin.ModelAdmin):
     """Products are edited here; Product.clean checks rating tables and cover tables. The
     rating tables are shown as a table beside the JSON that edits them."""
 
+    form = ProductAdminForm
     formfield_overrides = {models.JSONField: {"form_class": ReadableJSONField}}
     readonly_fields = ["rating_table"]
 
@@ -143,6 +221,7 @@ class ProductAdmin(admin.ModelAdmin):
                 "fields": [
                     "exposure",
                     "max_exposure",
+                    "required_inputs",
                     "base_amount",
                     "base_rate",
                     "rating_table",
@@ -160,8 +239,11 @@ class ProductAdmin(admin.ModelAdmin):
                     "cover_rule",
                     "cover_table",
                     "max_cover",
+                    "cover_starts",
+                    "cover_ends",
                     "term_months_allowed",
                     "max_cover_days",
+                    "refund_rule",
                 ]
             },
         ),
@@ -170,9 +252,14 @@ class ProductAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "claim_trigger",
+                    "claim_event",
                     "claim_window_start",
                     "claim_window_hours",
                     "photo_required",
+                    "tracking_number_required",
+                    "claims_per_policy",
+                    "payout_rule",
+                    "recover_from_merchant",
                 ]
             },
         ),

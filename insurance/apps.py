@@ -15,7 +15,7 @@ def _forget_endpoints(**kwargs) -> None:
 
 
 def _announce_key_change(**kwargs) -> None:
-    from insurance.authentication import api_key_changes_announce
+    from insurance.key_changes import api_key_changes_announce
 
     api_key_changes_announce()
 

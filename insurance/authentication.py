@@ -17,20 +17,13 @@ from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from config.clients import client_ip
+from insurance.key_changes import KEY_CHANGES, KEY_KEEP_SECONDS
+from insurance.key_changes import redis_client as _redis
 from insurance.models import ApiKey, Merchant
 from insurance.selectors import api_key_active_by_hash
 from insurance.services.api_keys import api_key_hash, api_key_touch, api_key_touch_due
 
 logger = logging.getLogger(__name__)
-
-
-@functools.cache
-def _redis() -> redis.Redis | None:
-    return (
-        redis.Redis.from_url(settings.CACHE_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-        if settings.CACHE_URL.startswith(("redis://", "rediss://"))
-        else None
-    )
 
 
 def redis_in_use() -> bool:
@@ -149,26 +142,8 @@ def _throttle_key(api_key: ApiKey, window: int) -> str:
 # A process keeps the keys it has seen and counts their requests itself. Both are reconciled
 # with Redis in the background: key changes (a revocation) through a version number that every
 # change bumps, request counts by adding them to ApiKeyRateThrottle's counters.
-KEY_CHANGES = "api-keys:changes"
 KEY_CHANGES_CHECK_SECONDS = 1.0
-# Should Redis be unreachable, a kept key is still read again from the database this often.
-KEY_KEEP_SECONDS = 10.0
 RATE_SYNC_SECONDS = 0.05
-
-
-def api_key_changes_announce() -> None:
-    """A key was revoked or edited: every ApiKeyCache forgets its keys within a second."""
-    client = _redis()
-    if client is None:  # without Redis no process keeps keys (the hot path is off)
-        return
-    try:
-        client.incr(cache.make_and_validate_key(KEY_CHANGES))
-    except redis.RedisError:
-        logger.warning(
-            "API key change not announced (Redis unreachable): processes see it within %ss",
-            KEY_KEEP_SECONDS,
-            exc_info=True,
-        )
 
 
 @functools.cache

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from config import clock
+from config.events import StatusEvent
 from insurance.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, MONEY_DECIMALS, MONEY_DIGITS
 from insurance.rating import validate_cover_table, validate_rating_factors
 
@@ -95,6 +96,17 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Counter(models.Model):
+    """A named sequence of numbers (1, 2, 3...) without gaps or repeats, also on SQLite: the
+    numbers of a merchant's own cover policies (insurance.services.counters)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
 
 
 # --- Products: configuration, not code paths -------------------------------------------------
@@ -425,18 +437,10 @@ class Policy(models.Model):
         return self.cover - self.cover_used
 
 
-class PolicyEvent(models.Model):
+class PolicyEvent(StatusEvent):
     """Every change of a policy's status, written in the same transaction as the change."""
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.CharField(max_length=100)
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=clock.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"policy {self.policy_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -141,17 +141,21 @@ def _smoothed(events: int, policies: int, prior: Decimal) -> Decimal:
     return rate.quantize(Decimal("0.001"))
 
 
-def risk_histories(*, buyer_refs: set[str], merchant: Merchant) -> dict[str, dict[str, Decimal]]:
-    """Each buyer's and the merchant's return and claim rates, from the last refreshed
-    profiles, in one query however many buyers a cart has."""
-    # (policies, returns, claims) by subject; plain rows, as this runs for every bind.
-    profiles = {
-        (subject, ref): counts
-        for subject, ref, *counts in RiskProfile.objects.filter(
-            Q(subject=RiskSubject.BUYER, subject_ref__in=buyer_refs)
-            | Q(subject=RiskSubject.MERCHANT, subject_ref=str(merchant.pk))
-        ).values_list("subject", "subject_ref", "policies", "returns", "claims")
-    }
+def risk_profile_rows(*, buyer_refs: set[str], merchant_ids: set[int]) -> QuerySet:
+    """The refreshed (subject, ref, policies, returns, claims) rows of these buyers and
+    merchants, unevaluated: the issuance path reads them in one round trip with its other
+    reads. Plain rows, as this runs for every bind."""
+    return RiskProfile.objects.filter(
+        Q(subject=RiskSubject.BUYER, subject_ref__in=buyer_refs)
+        | Q(subject=RiskSubject.MERCHANT, subject_ref__in=[str(pk) for pk in merchant_ids])
+    ).values_list("subject", "subject_ref", "policies", "returns", "claims")
+
+
+def risk_histories_from(
+    rows, *, buyer_refs: set[str], merchant: Merchant
+) -> dict[str, dict[str, Decimal]]:
+    """Each buyer's and the merchant's return and claim rates, from risk_profile_rows."""
+    profiles = {(subject, ref): counts for subject, ref, *counts in rows}
     empty = (0, 0, 0)
     policies, returns, claims = profiles.get((RiskSubject.MERCHANT, str(merchant.pk)), empty)
     shop_rates = {
@@ -167,6 +171,13 @@ def risk_histories(*, buyer_refs: set[str], merchant: Merchant) -> dict[str, dic
             **shop_rates,
         }
     return histories
+
+
+def risk_histories(*, buyer_refs: set[str], merchant: Merchant) -> dict[str, dict[str, Decimal]]:
+    """Each buyer's and the merchant's return and claim rates, from the last refreshed
+    profiles, in one query however many buyers a cart has."""
+    rows = risk_profile_rows(buyer_refs=buyer_refs, merchant_ids={merchant.pk})
+    return risk_histories_from(rows, buyer_refs=buyer_refs, merchant=merchant)
 
 
 def quote_get_for_merchant(*, merchant: Merchant, quote_id) -> Quote:
@@ -276,19 +287,14 @@ def merchant_for_user(*, user) -> Merchant | None:
 
 
 def merchant_daily_figures(*, merchant: Merchant, start: date, end: date) -> dict:
-    """Per day and product: policies issued, premiums written and claims paid, the money
-    read from the ledger (so the charts agree with the books). Days in the local time zone."""
+    """Per day: policies issued per product, and premiums written and claims paid per
+    currency, the money read from the ledger (so the charts agree with the books). Amounts of
+    two currencies are never added: the totals and loss ratio are per currency too. Days in
+    the local time zone."""
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    codes = list(Product.objects.order_by("code").values_list("code", flat=True))
-    series = {
-        code: {
-            "policies": [0] * len(days),
-            "premiums": [Decimal(0)] * len(days),
-            "claims": [Decimal(0)] * len(days),
-        }
-        for code in codes
-    }
     position = {day: n for n, day in enumerate(days)}
+    codes = list(Product.objects.order_by("code").values_list("code", flat=True))
+    series = {code: {"policies": [0] * len(days)} for code in codes}
     issued = (
         Policy.objects.filter(merchant=merchant, issued_at__date__range=(start, end))
         .annotate(day=TruncDate("issued_at"))
@@ -297,26 +303,41 @@ def merchant_daily_figures(*, merchant: Merchant, start: date, end: date) -> dic
     )
     for row in issued:
         series[row["product__code"]]["policies"][position[row["day"]]] = row["n"]
-    money = (
+    money: dict[str, dict[str, list[Decimal]]] = {}
+    transfers = (
         LedgerTransfer.objects.filter(
             merchant=merchant,
             created_at__date__range=(start, end),
             kind__in=[TransferKind.PREMIUM_WRITTEN, *CLAIM_PAYOUT_KINDS],
         )
         .annotate(day=TruncDate("created_at"))
-        .values("day", "product__code", "kind")
+        .values("day", "currency", "kind")
         .annotate(total=Sum("amount"))
+        .order_by("currency")
     )
-    for row in money:
+    for row in transfers:
+        daily = money.setdefault(
+            row["currency"],
+            {"premiums": [Decimal(0)] * len(days), "claims": [Decimal(0)] * len(days)},
+        )
         figure = "premiums" if row["kind"] == TransferKind.PREMIUM_WRITTEN else "claims"
-        series[row["product__code"]][figure][position[row["day"]]] += row["total"]
-    totals = {
-        "policies": sum(sum(s["policies"]) for s in series.values()),
-        "premiums": sum((sum(s["premiums"]) for s in series.values()), Decimal(0)),
-        "claims": sum((sum(s["claims"]) for s in series.values()), Decimal(0)),
+        daily[figure][position[row["day"]]] += row["total"]
+    totals = {"policies": sum(sum(s["policies"]) for s in series.values())}
+    by_currency = {}
+    for currency, daily in money.items():
+        premiums, claims = sum(daily["premiums"], Decimal(0)), sum(daily["claims"], Decimal(0))
+        by_currency[currency] = {
+            "premiums": premiums,
+            "claims": claims,
+            "loss_ratio": claims / premiums if premiums else None,
+        }
+    return {
+        "days": days,
+        "series": series,
+        "money": money,
+        "totals": totals,
+        "by_currency": by_currency,
     }
-    totals["loss_ratio"] = (totals["claims"] / totals["premiums"]) if totals["premiums"] else None
-    return {"days": days, "series": series, "totals": totals}
 
 
 def product_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
@@ -326,6 +347,26 @@ def product_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
         with contextlib.suppress(ApplicationError):  # switched off for this merchant
             offers.append(product_offer_for(merchant=merchant, code=code))
     return offers
+
+
+def own_cover_offers_for_merchant(*, merchant: Merchant) -> list[ProductOffer]:
+    """The products a merchant buys for itself rather than sells at checkout: cover whose
+    claims the platform files for buyers against the merchant (ClaimTrigger.PLATFORM), such as
+    deposit insurance."""
+    return [
+        offer
+        for offer in product_offers_for_merchant(merchant=merchant)
+        if offer.product.claim_trigger == ClaimTrigger.PLATFORM
+    ]
+
+
+def own_cover_policies_for_merchant(*, merchant: Merchant) -> QuerySet[Policy]:
+    """The merchant's policies of the products it buys for itself, newest first."""
+    return (
+        policies_for_merchant(merchant=merchant)
+        .filter(product__claim_trigger=ClaimTrigger.PLATFORM)
+        .order_by("-issued_at", "-id")
+    )
 
 
 def quote_inputs_of(offer: ProductOffer) -> list[dict]:

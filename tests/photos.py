@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageFilter
 
-from claims.demo import produce_photo
+from fraud.synthetic import produce_photo
 
 
 def jpeg(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:

@@ -223,3 +223,17 @@ class ThrowawayRabbitMQ:
 
     def __exit__(self, *exc) -> None:
         self.kill()
+
+
+def lock_waiters() -> int:
+    """How many sessions of the test database wait for a lock now (PostgreSQL). Safe to poll
+    from inside a transaction: the statistics snapshot is cleared first."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]

@@ -8,11 +8,10 @@ from django.db import transaction
 
 from claims.models import (
     Claim,
-    ClaimEvent,
     ClaimStatus,
     Recovery,
 )
-from claims.services.transitions import claim_transition
+from claims.services.transitions import claim_note, claim_transition
 from config import clock
 from config.errors import ApplicationError, ConflictError, NotFoundError
 from insurance.services.policies import policy_record_recovery
@@ -48,13 +47,7 @@ def recovery_record_repayment(*, claim_id: int, amount: Decimal, actor: str) -> 
             written_off=False,
             journal_ref=f"recovery:{claim.pk}:{recovery.amount_repaid}",
         )
-        ClaimEvent.objects.create(
-            claim=claim,
-            from_status=claim.status,
-            to_status=claim.status,
-            actor=actor,
-            reason=f"merchant repaid {amount}",
-        )
+        claim_note(claim=claim, actor=actor, reason=f"merchant repaid {amount}")
         if recovery.outstanding == 0:
             recovery.closed_at = clock.now()
             claim_transition(

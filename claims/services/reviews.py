@@ -9,15 +9,15 @@ from django.db import transaction
 
 from claims.models import (
     Claim,
-    ClaimEvent,
     ClaimStatus,
     ReviewerRejectReason,
 )
 from claims.services.adjudication import approval_record
 from claims.services.payment import PAY_TASK
-from claims.services.transitions import claim_payload, claim_ref, claim_transition
+from claims.services.transitions import claim_note, claim_payload, claim_ref, claim_transition
 from config import clock
 from config.errors import ApplicationError, ConflictError, NotFoundError
+from config.transitions import guarded_update
 from fraud.services import (
     fraud_confirm,
 )
@@ -43,17 +43,20 @@ def _reviewable(claim_id: int) -> Claim:
 
 
 def claim_assign(*, claim_id: int, reviewer, actor: str) -> Claim:
+    """Give a claim that needs review to a reviewer. Refused if it no longer needs review at
+    the moment of the update (another reviewer decided it meanwhile)."""
     claim = _reviewable(claim_id)
     with transaction.atomic():
-        Claim.objects.filter(pk=claim.pk).update(assigned_to=reviewer)
-        ClaimEvent.objects.create(
-            claim=claim,
-            from_status=claim.status,
-            to_status=claim.status,
-            actor=actor,
-            reason=f"assigned to {reviewer}",
+        guarded_update(
+            row=claim,
+            status=ClaimStatus.NEEDS_REVIEW,
+            changes={"assigned_to": reviewer},
+            conflict=ConflictError(
+                "claim_already_decided",
+                f"Claim {claim_id} no longer needs a review; someone decided it already.",
+            ),
         )
-    claim.assigned_to = reviewer
+        claim_note(claim=claim, actor=actor, reason=f"assigned to {reviewer}")
     return claim
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
 from claims.models import (
     CLAIM_TRANSITIONS,
     Claim,
     ClaimEvent,
 )
-from config.errors import ConflictError
+from config.transitions import status_event, status_move
 from insurance.money import money_text
 
 logger = logging.getLogger(__name__)
@@ -23,35 +21,23 @@ WORKER_ACTOR = "system:adjudicator"
 def claim_transition(
     *, claim: Claim, to_status: str, actor: str, reason: str = "", changes: dict | None = None
 ) -> None:
-    """Move a claim along one edge of the transition table, with its event row.
+    """Move a claim along one edge of the transition table, with its event row (a guarded
+    update: 409 claim_state_changed if another process moved it first, and the transaction
+    the move is part of is aborted)."""
+    status_move(
+        row=claim,
+        transitions=CLAIM_TRANSITIONS,
+        event_model=ClaimEvent,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        changes=changes,
+    )
 
-    A guarded UPDATE ... WHERE status = <from>: if another process moved the claim first, the
-    row count is 0, nothing is written, and the caller gets a conflict. The conflict aborts
-    the transaction the move is part of: a caller that goes on after one gives the move its
-    own atomic block.
-    """
-    from_status = claim.status
-    if to_status not in CLAIM_TRANSITIONS[from_status]:
-        raise ConflictError(
-            "invalid_transition", f"A claim cannot go from {from_status} to {to_status}."
-        )
-    changes = {"status": to_status, **(changes or {})}
-    # No savepoint: a refused move aborts whatever transaction it is part of.
-    with transaction.atomic(savepoint=False):
-        if Claim.objects.filter(pk=claim.pk, status=from_status).update(**changes) != 1:
-            raise ConflictError(
-                "claim_state_changed",
-                f"Claim {claim.pk} is no longer {from_status}: someone else acted on it first.",
-            )
-        ClaimEvent.objects.create(
-            claim=claim,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            reason=reason[:500],
-        )
-    for name, value in changes.items():
-        setattr(claim, name, value)
+
+def claim_note(*, claim: Claim, actor: str, reason: str) -> None:
+    """An event row for a change that keeps the claim's status (assigned, a repayment)."""
+    status_event(row=claim, event_model=ClaimEvent, actor=actor, reason=reason)
 
 
 def claim_ref(claim: Claim) -> str:

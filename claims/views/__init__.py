@@ -1,1 +1,1 @@
-"""Claims' web pages: the merchant's claims and deposit cover, and the reviewers' dashboard."""
+"""Claims' web pages: the reviewers' dashboard (the merchant's claim pages are the portal's)."""

@@ -37,10 +37,10 @@ from claims.services import (
 )
 from claims.views.photos import photo_response
 from config.errors import ApplicationError, ConflictError, NotFoundError
+from config.web import web_actor
 from fraud.selectors import claimant_trust_level
 from insurance.labels import error_message, product_label
 from insurance.models import Merchant, Product
-from insurance.views import web_actor
 
 QUEUE_PAGE_SIZE = 50
 

@@ -301,11 +301,11 @@ class PolicyOutput(serializers.ModelSerializer):
         ]
 
 
-def _instant(value: datetime | None) -> str | None:
+def _instant(value: datetime | None, zone) -> str | None:
     """A time as DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as Z."""
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -317,6 +317,7 @@ def policy_output(policy: Policy) -> dict:
     """PolicyOutput(policy).data, written out: the answer to every issue, which the hot path
     renders by the thousand (DRF's field machinery costs more than the rest of a bind).
     tests/insurance/test_fastpath.py holds the two equal."""
+    zone = timezone.get_current_timezone()  # a context-local lookup: once, not per field
     return {
         "id": policy.pk,
         "product": policy.product.code,
@@ -334,13 +335,13 @@ def policy_output(policy: Policy) -> dict:
         "inputs": policy.inputs,
         "rating": policy.rating,
         "claim_window_hours": policy.claim_window_hours,
-        "issued_at": _instant(policy.issued_at),
-        "cover_starts_at": _instant(policy.cover_starts_at),
-        "cover_ends_at": _instant(policy.cover_ends_at),
-        "delivered_at": _instant(policy.delivered_at),
-        "claim_event_at": _instant(policy.claim_event_at),
+        "issued_at": _instant(policy.issued_at, zone),
+        "cover_starts_at": _instant(policy.cover_starts_at, zone),
+        "cover_ends_at": _instant(policy.cover_ends_at, zone),
+        "delivered_at": _instant(policy.delivered_at, zone),
+        "claim_event_at": _instant(policy.claim_event_at, zone),
         "claim_event_reference": policy.claim_event_reference,
-        "ended_at": _instant(policy.ended_at),
+        "ended_at": _instant(policy.ended_at, zone),
         "refund_amount": _money(policy.refund_amount, policy.currency),
     }
 

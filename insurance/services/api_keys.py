@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from config import clock
+from insurance.key_changes import api_key_changes_announce
 from insurance.models import ApiKey, Merchant
 
 API_KEY_PREFIX = "ins_"
@@ -39,8 +40,6 @@ def api_key_create(
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
     # The hot path's processes keep keys in memory: tell them (an admin edit signals the same).
-    from insurance.authentication import api_key_changes_announce  # it imports this module
-
     transaction.on_commit(api_key_changes_announce)
 
 

@@ -1,7 +1,9 @@
 """Money movements, recorded as double-entry transfers in the caller's transaction."""
 
+from datetime import datetime
 from decimal import Decimal
 
+from config import clock
 from insurance.models import Account, LedgerTransfer, Policy, TransferKind
 from insurance.services.rows import rows_insert
 
@@ -18,9 +20,16 @@ _ACCOUNTS: dict[str, tuple[str, str]] = {
 
 
 def ledger_transfer(
-    *, policy: Policy, kind: str, amount: Decimal, journal_ref: str, claim_id: int | None = None
+    *,
+    policy: Policy,
+    kind: str,
+    amount: Decimal,
+    journal_ref: str,
+    claim_id: int | None = None,
+    at: datetime | None = None,
 ) -> LedgerTransfer | None:
-    """An unsaved transfer of `amount` for `policy`; None when there is nothing to move."""
+    """An unsaved transfer of `amount` for `policy` (made now, or `at`); None when there is
+    nothing to move."""
     if amount <= 0:
         return None
     debit, credit = _ACCOUNTS[kind]
@@ -35,6 +44,7 @@ def ledger_transfer(
         product_id=policy.product_id,
         policy=policy,
         claim_id=claim_id,
+        created_at=at or clock.now(),
     )
 
 

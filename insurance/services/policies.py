@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,7 +18,8 @@ from django_guid import set_guid
 
 from config import clock
 from config.errors import ApplicationError, ConflictError
-from fraud.selectors import claimant_trust_levels
+from config.transitions import status_event, status_move
+from fraud.selectors import claimant_trust_levels, claimant_trust_levels_from, claimant_trust_rows
 from insurance.models import (
     POLICY_TRANSITIONS,
     CoverEnd,
@@ -41,6 +42,8 @@ from insurance.selectors import (
     product_offer_for,
     quote_get_for_merchant,
     risk_histories,
+    risk_histories_from,
+    risk_profile_rows,
 )
 from insurance.services.ledger import (
     claim_journal_ref,
@@ -48,7 +51,13 @@ from insurance.services.ledger import (
     ledger_transfer,
     policy_journal_ref,
 )
-from insurance.services.rows import Statement, rows_execute, rows_insert, rows_statement
+from insurance.services.rows import (
+    Statement,
+    query_statement,
+    rows_execute,
+    rows_insert,
+    rows_statement,
+)
 from insurance.services.webhooks import webhook_events_emit
 
 REGION_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}(/[\w .'-]{1,40})?$", re.IGNORECASE)
@@ -254,6 +263,7 @@ def _policy_from(merchant: Merchant, bind: BindRequest, now: datetime, history: 
         claim_window_hours=window,
         cover_starts_at=cover_starts_at,
         cover_ends_at=cover_ends_at,
+        issued_at=now,  # given, not defaulted: a default calls the clock once per row
     )
 
 
@@ -278,13 +288,7 @@ def policy_cover_start(*, policy: Policy, at: datetime, actor: str, reason: str)
 
 def policy_note(*, policy: Policy, actor: str, reason: str) -> None:
     """An event row for a change that keeps the status (cover starts, a claim event)."""
-    PolicyEvent.objects.create(
-        policy=policy,
-        from_status=policy.status,
-        to_status=policy.status,
-        actor=actor,
-        reason=reason,
-    )
+    status_event(row=policy, event_model=PolicyEvent, actor=actor, reason=reason)
 
 
 def _covers(binds: list[BindRequest]) -> list[CoverRequest]:
@@ -350,22 +354,23 @@ def _unique_key(policy: Policy) -> tuple:
     return (policy.merchant_id, policy.order_ref, policy.product_id)
 
 
+def _policy_ids_statement(count: int) -> Statement:
+    return Statement(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [Policy._meta.db_table, count],
+        returning=True,
+    )
+
+
 def _policy_ids_allocate(policies: list[Policy]) -> None:
-    """Give the policies their ids before they are written, in their order (a cart's ids
-    follow its items), so that their rows can go in the order of their unique key and every
-    row and answer that names a policy can be made before anything is sent. On PostgreSQL;
-    elsewhere the INSERT gives the ids."""
-    if connection.vendor != "postgresql":
+    """Give the policies without one their ids before they are written, in their order (a
+    cart's ids follow its items), so that their rows can go in the order of their unique key
+    and every row and answer that names a policy can be made before anything is sent. On
+    PostgreSQL; elsewhere the INSERT gives the ids."""
+    policies = [policy for policy in policies if policy.pk is None]
+    if connection.vendor != "postgresql" or not policies:
         return
-    ids = rows_execute(
-        [
-            Statement(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Policy._meta.db_table, len(policies)],
-                returning=True,
-            )
-        ]
-    )[0]
+    ids = rows_execute([_policy_ids_statement(len(policies))])[0]
     for policy, (pk,) in zip(policies, ids, strict=True):
         policy.pk = pk
 
@@ -406,6 +411,7 @@ def _issued_rows(issued: list[tuple[Policy, str]]) -> list[list]:
             to_status=PolicyStatus.ACTIVE,
             actor=actor,
             reason="bound from quote" if p.quote_id else "issued",
+            created_at=p.issued_at,
         )
         for p, actor in issued
     ]
@@ -415,6 +421,7 @@ def _issued_rows(issued: list[tuple[Policy, str]]) -> list[list]:
             kind=TransferKind.PREMIUM_WRITTEN,
             amount=p.premium,
             journal_ref=policy_journal_ref(p),
+            at=p.issued_at,
         )
         for p, _ in issued
     ]
@@ -552,17 +559,20 @@ def policies_issue_group(
         if request.idempotency_key is None or key not in keys:
             keys.add(key)
             by_merchant[request.merchant.pk].append(index)
-    for indexes in by_merchant.values():
+    histories, ids = _group_reads(requests, by_merchant)
+    for merchant_id, indexes in by_merchant.items():
         merchant = requests[indexes[0]].merchant
-        covers = [bind.cover for i in indexes for bind in requests[i].binds]
-        history = History.load(merchant, covers)
         for index in indexes:
             try:
                 priced[index] = [
-                    _policy_from(merchant, bind, now, history) for bind in requests[index].binds
+                    _policy_from(merchant, bind, now, histories[merchant_id])
+                    for bind in requests[index].binds
                 ]
             except ApplicationError:
                 continue
+    if ids:
+        for policy in (p for index in sorted(priced) for p in priced[index]):
+            policy.pk = next(ids)
     bodies: dict[int, dict] = {}
     while priced:
         written = _group_write(requests, priced, answer)
@@ -572,6 +582,37 @@ def policies_issue_group(
         for index in written:  # refused: the others go again, in a new transaction
             del priced[index]
     return [bodies.get(index) for index in range(len(requests))]
+
+
+def _group_reads(
+    requests: list[IssueRequest], by_merchant: dict[int, list[int]]
+) -> tuple[dict[int, History], Iterator[int] | None]:
+    """All a group reads before it writes, in one round trip: its buyers' risk profiles and
+    trust levels, and (on PostgreSQL) ids for as many policies as it may issue."""
+    covers = {
+        merchant_id: [bind.cover for i in indexes for bind in requests[i].binds]
+        for merchant_id, indexes in by_merchant.items()
+    }
+    buyer_refs = {
+        cover.buyer_ref for merchant_covers in covers.values() for cover in merchant_covers
+    }
+    statements = [
+        query_statement(risk_profile_rows(buyer_refs=buyer_refs, merchant_ids=set(covers))),
+        query_statement(claimant_trust_rows(claimant_refs=buyer_refs)),
+    ]
+    on_postgresql = connection.vendor == "postgresql"
+    if on_postgresql:
+        statements.append(_policy_ids_statement(sum(map(len, covers.values()))))
+    results = rows_execute(statements)
+    histories = {}
+    for merchant_id, merchant_covers in covers.items():
+        merchant = requests[by_merchant[merchant_id][0]].merchant
+        refs = {cover.buyer_ref for cover in merchant_covers}
+        histories[merchant_id] = History(
+            rates=risk_histories_from(results[0], buyer_refs=refs, merchant=merchant),
+            trust=claimant_trust_levels_from(results[1], claimant_refs=refs),
+        )
+    return histories, (iter(pk for (pk,) in results[2]) if on_postgresql else None)
 
 
 def _group_write(
@@ -640,29 +681,17 @@ def _group_write(
 def policy_transition(
     *, policy: Policy, to_status: str, actor: str, reason: str, changes: dict | None = None
 ) -> None:
-    """Move a policy along one edge of its transition table, with its event row.
-
-    A guarded UPDATE ... WHERE status = <from>: if another process moved the policy first,
-    nothing is written and the caller gets a conflict. The conflict aborts the transaction
-    the move is part of: a caller that goes on after one gives the move its own atomic block.
-    """
-    from_status = policy.status
-    if to_status not in POLICY_TRANSITIONS[from_status]:
-        raise ConflictError(
-            "invalid_transition", f"A policy cannot go from {from_status} to {to_status}."
-        )
-    changes = {"status": to_status, **(changes or {})}
-    # No savepoint: a refused move aborts whatever transaction it is part of.
-    with transaction.atomic(savepoint=False):
-        if Policy.objects.filter(pk=policy.pk, status=from_status).update(**changes) != 1:
-            raise ConflictError(
-                "policy_state_changed", f"Policy {policy.pk} is no longer {from_status}."
-            )
-        PolicyEvent.objects.create(
-            policy=policy, from_status=from_status, to_status=to_status, actor=actor, reason=reason
-        )
-    for field, value in changes.items():
-        setattr(policy, field, value)
+    """Move a policy along one edge of its transition table, with its event row (a guarded
+    update: 409 policy_state_changed if another process moved it first)."""
+    status_move(
+        row=policy,
+        transitions=POLICY_TRANSITIONS,
+        event_model=PolicyEvent,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        changes=changes,
+    )
 
 
 def policy_refund_due(*, policy: Policy, now: datetime) -> Decimal:

@@ -12,10 +12,57 @@ round trip for all of them (and the BEGIN of a transaction with them).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import Model, QuerySet
+
+# Fields whose database value is the Python value itself when it is one of these types (text:
+# any str, choices included, as Django passes them on; numbers: exactly these types; times:
+# aware datetimes of fields that do not stamp them): for them the row is read as it is,
+# without Django's per-value preparation (a few function calls per value, which on a cart's
+# rows cost more than the rest of the write). Any other value, or field, goes through
+# get_db_prep_save. tests/insurance/test_rows.py holds the two readings equal.
+_PLAIN_TYPES = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BooleanField: (bool,),
+    models.DecimalField: (Decimal,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+    models.DateTimeField: (datetime,),
+}
+_SUBCLASSES_AS_IS = (str,)  # Django hands a str subclass (a TextChoices member) on unchanged
+
+
+@cache
+def _plain_types(field: models.Field) -> tuple[type, ...]:
+    """The value types that `field` stores unchanged (none for a field that prepares them)."""
+    if isinstance(field, models.ForeignKey):
+        return _plain_types(field.target_field)
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return ()  # the field stamps its own value
+    return _PLAIN_TYPES.get(type(field), ())
+
+
+def _db_value(field: models.Field, obj: Model, connection):
+    plain = _plain_types(field)
+    if plain:
+        value = getattr(obj, field.attname)
+        if value is None or type(value) in plain:
+            if type(value) is not datetime or value.tzinfo is not None:
+                return value
+        elif isinstance(value, _SUBCLASSES_AS_IS) and plain == (str,):
+            return value
+    return field.get_db_prep_save(field.pre_save(obj, add=True), connection)
 
 
 @dataclass(frozen=True)
@@ -39,10 +86,7 @@ def rows_statement(
         if not field.primary_key or getattr(objs[0], field.attname) is not None
     ]
     quote = connection.ops.quote_name
-    values = [
-        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs]
-        for field in fields
-    ]
+    values = [[_db_value(field, obj, connection) for obj in objs] for field in fields]
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
         rows, params = f"SELECT * FROM unnest({arrays})", values  # noqa: S608 - our own types
@@ -57,6 +101,12 @@ def rows_statement(
         + (f" RETURNING {', '.join(quote(column) for column in returning)}" if returning else "")
     )
     return Statement(sql, params, bool(returning))
+
+
+def query_statement(queryset: QuerySet) -> Statement:
+    """A queryset's SELECT as a statement, to read it in one pipeline with others."""
+    sql, params = queryset.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    return Statement(sql, list(params), returning=True)
 
 
 def rows_execute(statements: list[Statement]) -> list[list[tuple]]:

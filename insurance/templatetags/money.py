@@ -6,6 +6,8 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
+from insurance.money import MINOR_UNITS
+
 register = template.Library()
 
 SYMBOLS = {"CNY": "¥", "HKD": "HK$", "USD": "US$", "EUR": "€", "JPY": "JP¥"}
@@ -13,10 +15,12 @@ SYMBOLS = {"CNY": "¥", "HKD": "HK$", "USD": "US$", "EUR": "€", "JPY": "JP¥"}
 
 @register.filter
 def money(amount, currency: str = "CNY") -> str:
-    """`¥1,234.50` in Chinese, `CNY 1,234.50` in English: grouped, two decimals."""
+    """`¥1,234.50` in Chinese, `CNY 1,234.50` in English: grouped, in the currency's minor
+    unit (`JPY 1,500`)."""
     if amount in (None, ""):
         return "—"
-    number = formats.number_format(Decimal(amount), 2, use_l10n=True, force_grouping=True)
+    decimals = MINOR_UNITS.get(currency, 2)
+    number = formats.number_format(Decimal(amount), decimals, use_l10n=True, force_grouping=True)
     if (get_language() or "").startswith("zh"):
         return f"{SYMBOLS.get(currency, currency)}{number}"
     return f"{currency} {number}"

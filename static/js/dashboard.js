@@ -5,13 +5,13 @@
   const labels = JSON.parse(document.getElementById("chart-labels").textContent);
   const colours = ["#0a5dc2", "#c25400", "#137333", "#8430ce", "#b3261e"];
   const products = Object.keys(data.series);
-  const sum = (name) => data.days.map((_, i) =>
-    products.reduce((total, code) => total + data.series[code][name][i], 0));
-  const premiums = sum("premiums");
+  // Money per currency: amounts of two currencies are never added, each has its own lines.
+  const currencies = Object.keys(data.money);
+  const several = currencies.length > 1;
+  const named = (label, currency) => (several ? `${label} (${currency})` : label);
   // A small shop's single days swing wildly: the loss ratio is read over the 7 days to date.
   const rolling = (values) => values.map((_, i) =>
     values.slice(Math.max(0, i - 6), i + 1).reduce((a, b) => a + b, 0));
-  const claims = sum("claims");
   const money = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 2 });
   const percent = new Intl.NumberFormat(document.documentElement.lang, { style: "percent", maximumFractionDigits: 1 });
 
@@ -36,10 +36,10 @@
       type: "line",
       // Premiums open the day's policies; claims paid open the day's paid claims.
       options: common("policies", none, money),
-      data: { labels: data.day_labels, datasets: [
-        { label: labels.premiums, data: premiums, borderColor: colours[0], backgroundColor: colours[0], tension: 0.2, pointRadius: 2 },
-        { label: labels.claims, data: claims, borderColor: colours[4], backgroundColor: colours[4], tension: 0.2, pointRadius: 2 },
-      ] },
+      data: { labels: data.day_labels, datasets: currencies.flatMap((currency, n) => [
+        { label: named(labels.premiums, currency), data: data.money[currency].premiums, borderColor: colours[(2 * n) % 5], backgroundColor: colours[(2 * n) % 5], tension: 0.2, pointRadius: 2 },
+        { label: named(labels.claims, currency), data: data.money[currency].claims, borderColor: colours[(2 * n + 4) % 5], backgroundColor: colours[(2 * n + 4) % 5], tension: 0.2, pointRadius: 2 },
+      ]) },
     }),
     new Chart(document.getElementById("policies-chart"), {
       type: "bar",
@@ -50,15 +50,18 @@
     }),
     new Chart(document.getElementById("loss-chart"), {
       type: "bar", options: common("claims", () => ({ status: "paid" }), percent),
-      data: { labels: data.day_labels, datasets: [{
-        label: labels.ratio, backgroundColor: colours[2],
-        data: rolling(claims).map((c, i) => (rolling(premiums)[i] ? c / rolling(premiums)[i] : 0)) }] },
+      data: { labels: data.day_labels, datasets: currencies.map((currency, n) => {
+        const premiums = rolling(data.money[currency].premiums);
+        const claims = rolling(data.money[currency].claims);
+        return { label: named(labels.ratio, currency), backgroundColor: colours[(n + 2) % 5],
+          data: claims.map((c, i) => (premiums[i] ? c / premiums[i] : 0)) };
+      }) },
     }),
   ];
   // The money chart: a click on the claims line opens paid claims instead of policies.
   window.dashboardCharts[0].options.onClick = (event, elements, chart) => {
     if (!elements.length) return;
-    const claimsLine = elements[0].datasetIndex === 1;
+    const claimsLine = elements[0].datasetIndex % 2 === 1;  // each currency: premiums, claims
     drill(claimsLine ? "claims" : "policies", () => (claimsLine ? { status: "paid" } : {}))(event, elements, chart);
   };
   document.body.dataset.chartsDrawn = String(window.dashboardCharts.length);

@@ -1,10 +1,12 @@
 """Reviewer decisions (audited, once), confirmed fraud lowering trust, deposit recoveries."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from itertools import product as pairs
 
 import pytest
+from django.db import connection, transaction
 
 from claims.models import (
     CLAIM_TRANSITIONS,
@@ -40,6 +42,7 @@ from tests.claims.conftest import delivered_policy
 from tests.claims.helpers import photo, set_rules, submit
 from tests.factories import PolicyFactory
 from tests.insurance.helpers import DEPOSIT, PRODUCE, issue
+from tests.processes import lock_waiters, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +171,34 @@ def test_a_reviewer_approves_and_the_payout_follows(flagged, django_user_model):
         "system:adjudicator",
     ]
     assert not OutboxTask.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_decided_while_it_is_being_assigned_is_not_assigned(flagged, django_user_model):
+    reviewer = django_user_model.objects.create_user("rita")
+    refusals = []
+
+    def assign() -> None:
+        try:
+            claim_assign(claim_id=flagged.pk, reviewer=reviewer, actor="user:rita")
+        except ConflictError as error:
+            refusals.append(error.code)
+        finally:
+            connection.close()
+
+    assigning = threading.Thread(target=assign)
+    # Rita opens the claim (it needs review) while Bob, holding it, rejects it.
+    with transaction.atomic():
+        Claim.objects.select_for_update().get(pk=flagged.pk)
+        assigning.start()
+        wait_for(lambda: lock_waiters() == 1, timeout=10, what="the assignment waiting")
+        claim_reject(claim_id=flagged.pk, actor="user:bob", reason_code="other", note="seen")
+    assigning.join(timeout=10)
+
+    claim = Claim.objects.get(pk=flagged.pk)
+    assert refusals == ["claim_already_decided"]
+    assert (claim.status, claim.assigned_to_id) == (ClaimStatus.REJECTED, None)
+    assert not claim.events.filter(reason__startswith="assigned").exists()
 
 
 def test_a_reviewer_rejects_with_a_reason_code(flagged):

@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 from claims.photos import photo_check
 from claims.services import claim_submit
 from insurance.models import Product
+from insurance.rating import DISTANCE_BANDS
 from tests.claims.helpers import photo
 from tests.factories import MerchantFactory
 from tests.web.conftest import issue
@@ -24,11 +25,17 @@ def staff_client(client):
 
 
 def product_form(product: Product, **changes) -> dict:
+    """The product's change form as a browser posts it: the rating factors as JSON, the terms
+    as `6, 12`, a box per distance band, the inputs ticked."""
     data = {**model_to_dict(product), **changes}
-    for field in ("rating_factors", "cover_table", "term_months_allowed"):
-        if not isinstance(data[field], str):
-            data[field] = json.dumps(data[field])
-    return data
+    if not isinstance(data["rating_factors"], str):
+        data["rating_factors"] = json.dumps(data["rating_factors"])
+    if not isinstance(data["term_months_allowed"], str):
+        data["term_months_allowed"] = ", ".join(map(str, data["term_months_allowed"]))
+    table = data.pop("cover_table")
+    for n, band in enumerate(DISTANCE_BANDS):
+        data[f"cover_table_{n}"] = table.get(band, "")
+    return {name: value for name, value in data.items() if value is not None}
 
 
 def test_staff_change_a_product_in_the_admin(staff_client):
@@ -61,11 +68,58 @@ def test_a_distance_band_cover_table_must_name_every_band(staff_client):
 
     response = staff_client.post(
         f"/admin/insurance/product/{product.pk}/change/",
-        product_form(product, cover_table='{"same_city": "6.00"}'),
+        product_form(product, cover_table={"same_city": "6.00"}),
     )
 
     assert response.status_code == 200
-    assert "cover_table needs exactly the bands" in response.content.decode()
+    assert "cover_table needs exactly the bands" in str(response.context["adminform"].form.errors)
+
+
+def test_staff_set_inputs_terms_and_band_covers_with_their_own_controls(staff_client):
+    product = Product.objects.get(code="merchant_deposit")
+    url = f"/admin/insurance/product/{product.pk}/change/"
+
+    page = staff_client.get(url).content.decode()
+    response = staff_client.post(
+        url,
+        product_form(
+            product, required_inputs=["buyer_ref", "category"], term_months_allowed="12, 3"
+        ),
+    )
+
+    saved = Product.objects.get(pk=product.pk)
+    assert response.status_code == 302, response.content
+    assert (saved.required_inputs, saved.term_months_allowed) == (
+        ["buyer_ref", "category"],
+        [3, 12],
+    )
+    assert 'type="checkbox" name="required_inputs" value="term_months"' in page
+    assert 'name="term_months_allowed" value="6, 12"' in page
+    assert 'name="cover_table_0"' in page
+    shipping = Product.objects.get(code="shipping_return")
+    bands = staff_client.get(f"/admin/insurance/product/{shipping.pk}/change/").content.decode()
+    assert f'name="cover_table_0" value="{shipping.cover_table["same_city"]}"' in bands
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("term_months_allowed", "6, twelve", "Whole numbers above 0 separated by commas"),
+        ("term_months_allowed", "0", "Whole numbers above 0 separated by commas"),
+        ("term_months_allowed", "", "Cover that ends with its term needs a term."),
+        ("required_inputs", ["buyer_ref", "shoe_size"], "Select a valid choice."),
+    ],
+)
+def test_a_bad_setting_is_refused_next_to_its_field(staff_client, field, value, message):
+    product = Product.objects.get(code="merchant_deposit")
+
+    response = staff_client.post(
+        f"/admin/insurance/product/{product.pk}/change/", product_form(product, **{field: value})
+    )
+
+    assert response.status_code == 200
+    assert message in str(response.context["adminform"].form.errors[field])
+    assert Product.objects.get(pk=product.pk).term_months_allowed == [6, 12]
 
 
 def test_the_product_page_shows_rating_tables_readably(staff_client):

@@ -54,8 +54,8 @@ def test_a_merchant_sees_the_dashboard_with_charts_that_match_the_ledger(
         total=Sum("amount")
     )["total"]
     assert page.text_content("#total-policies") == "7"
-    assert page.text_content("#total-premiums") == f"CNY {premiums:,.2f}"
-    assert page.text_content("#total-claims") == "CNY 50.00"
+    assert page.text_content("#total-premiums-CNY") == f"CNY {premiums:,.2f}"
+    assert page.text_content("#total-claims-CNY") == "CNY 50.00"
     drawn = page.evaluate("window.dashboardCharts.map(c => c.data.datasets.length)")
     assert drawn == [2, 3, 1]
     canvas_has_pixels = page.evaluate(
@@ -166,5 +166,5 @@ def test_the_portal_speaks_chinese_with_money_in_yuan(browser, site, shop, scree
     page.wait_for_selector("body[data-charts-drawn='3']")
 
     assert "签单保费" in page.content()
-    assert page.text_content("#total-claims") == "¥50.00"
+    assert page.text_content("#total-claims-CNY") == "¥50.00"
     screenshot(page, "merchant-dashboard-zh")

@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from claims.models import ClaimStatus
 from claims.photos import photo_check
 from claims.services import claim_file_for_buyer, claim_screen, claim_submit
-from insurance.models import ApiKey, Policy, WebhookDelivery, WebhookEndpoint
+from insurance.models import ApiKey, Policy, Product, WebhookDelivery, WebhookEndpoint
 from insurance.services.api_keys import api_key_create
 from insurance.services.webhooks import webhook_endpoint_create
 from tests.claims.helpers import photo
@@ -119,7 +119,47 @@ def test_deposit_cover_is_quoted_then_bought_and_shows_what_is_owed(owner, shop)
     assert "Deposit cover bought" in bought.content.decode()
     assert policy.premium == Decimal("90.00")
     assert page.context["owed"] == Decimal("120.00")
-    assert policy.order_ref.startswith("DEPOSIT-")
+    assert policy.order_ref == f"MERCHANT-DEPOSIT-{timezone.localdate().year}-1"
+
+
+def test_a_second_cover_for_merchants_is_offered_and_numbered_as_data_says(owner, shop):
+    """A product whose claims the platform files against the merchant is one the merchant
+    buys for itself: the page offers it with its own amount, currency and terms, no code."""
+    bond = Product.objects.get(code="merchant_deposit")
+    bond.pk, bond.code, bond.name = None, "seller_bond", "Seller bond"
+    bond.currency, bond.term_months_allowed = "JPY", [3]
+    bond.min_premium, bond.max_premium, bond.max_exposure, bond.max_cover = 300, 10**6, 10**8, 10**8
+    bond.rating_factors = []
+    bond.save()
+    year = timezone.localdate().year
+
+    page = owner.get("/merchant/deposit/")
+    refs = []
+    for _ in range(2):
+        quoted = owner.post(
+            "/merchant/deposit/",
+            {"product": "seller_bond", "deposit_amount": "50000", "term_months": "3"},
+        )
+        quote = quoted.context["quote"]
+        owner.post("/merchant/deposit/confirm/", {"quote_id": str(quote.pk)})
+        refs.append(Policy.objects.get(quote=quote).order_ref)
+
+    form = page.context["form"]
+    assert dict(form.fields["product"].choices) == {
+        "merchant_deposit": "Merchant deposit insurance",
+        "seller_bond": "Seller bond",
+    }
+    assert form.fields["deposit_amount"].label == "Deposit amount (CNY, JPY)"
+    assert dict(form.fields["term_months"].choices) == {
+        12: "12 months",
+        6: "6 months",
+        3: "3 months",
+    }
+    assert (quote.product.code, quote.currency, quote.premium) == ("seller_bond", "JPY", 1500)
+    assert refs == [f"SELLER-BOND-{year}-1", f"SELLER-BOND-{year}-2"]
+    assert list(owner.get("/merchant/deposit/").context["policies"]) == list(
+        Policy.objects.filter(merchant=shop).order_by("-issued_at", "-id")
+    )
 
 
 def test_an_invalid_deposit_quote_shows_the_field_error(owner):

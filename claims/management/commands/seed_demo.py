@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from PIL import Image
 
-from claims.demo import produce_photo
 from claims.models import REVIEWERS_GROUP
 from claims.photos import photo_check
 from claims.services import (
@@ -31,6 +30,7 @@ from claims.services import (
 )
 from config import clock
 from config.clock import clock_at
+from fraud.synthetic import produce_photo
 from insurance.models import ApiKey, Merchant, MerchantMembership, OrderEventKind, Policy
 from insurance.services.api_keys import api_key_create, api_key_revoke, merchant_create
 from insurance.services.orders import order_event_record
@@ -217,9 +217,9 @@ class Business:
         claims reuse an earlier claim's photo (as taken, turned, mirrored) and wait for a
         reviewer; one asks for more than the cover and is refused."""
         recent = delivered[-4:]
-        # One order in twenty spoils, evenly over the period (as with returns, above).
-        for n, order in enumerate(delivered[:-4][6::20]):
-            part = Decimal(self.rng.choice([5, 10])) / 100
+        # One order in ten spoils, evenly over the period (as with returns, above).
+        for n, order in enumerate(delivered[:-4][3::10]):
+            part = Decimal(self.rng.choice([3, 4, 5])) / 100
             amount = (order[0].cover * part).quantize(Decimal("0.01"))
             self._claim(order, _photo(seed=1000 + n), amount, "Arrived spoiled.")
         turns = [None, Image.Transpose.ROTATE_90, Image.Transpose.FLIP_LEFT_RIGHT]
@@ -239,7 +239,7 @@ class Business:
             deposit_amount=Decimal("20000.00"),
             term_months=12,
         )
-        with clock_at(self.at(45)):
+        with clock_at(self.at(70)):
             claim = claim_file_for_buyer(
                 policy_id=deposit.pk,
                 claimant_ref="buyer-77",
@@ -247,5 +247,5 @@ class Business:
                 description="Merchant refused a refund for an undelivered order.",
                 actor=ACTOR,
             )
-        with clock_at(self.at(45) + timedelta(minutes=1)):
+        with clock_at(self.at(70) + timedelta(minutes=1)):
             claim_screen(claim_id=claim.pk)

@@ -25,14 +25,23 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from PIL import Image
 
-from claims.demo import produce_photo
 from fraud import bench_kinds
 from fraud import fingerprint as fp
-from fraud.services import PhotoSubject, _candidates, photo_index, photo_matches
+from fraud.models import PhotoFingerprint
+from fraud.services import (
+    PhotoSubject,
+    _candidates,
+    _payload_name,
+    payloads_delete,
+    photo_index,
+    photo_matches,
+)
+from fraud.synthetic import produce_photo
 
 PLANTED = 20  # real photos hidden among the synthetic ones, looked up by a changed copy
 COPY_BATCH = 10_000
@@ -57,7 +66,8 @@ class Command(BaseCommand):
         if bench_dir and make_kinds:
             self._make_kinds(bench_dir, make_kinds, seed)
             return
-        namespace = f"bench-{uuid.uuid4().hex[:12]}"
+        # As short as the claims' own namespace: --scale measures the bytes of its rows.
+        namespace = f"bench{uuid.uuid4().hex[:6]}"
         try:
             if scale:
                 self._scale(namespace, scale, brute_queries)
@@ -68,9 +78,9 @@ class Command(BaseCommand):
                     "give BENCH_DIR --out RESULTS.jsonl, BENCH_DIR --make-kinds OUT_DIR, "
                     "or --scale N"
                 )
-        finally:
-            with connection.cursor() as cursor:  # the scratch namespace goes, whatever happened
-                cursor.execute("DELETE FROM fraud_fingerprintkey WHERE namespace = %s", [namespace])
+        finally:  # the scratch namespace goes, whatever happened
+            payloads_delete(namespace=namespace)
+            with connection.cursor() as cursor:
                 cursor.execute(
                     "DELETE FROM fraud_photofingerprint WHERE namespace = %s", [namespace]
                 )
@@ -166,11 +176,28 @@ class Command(BaseCommand):
         planted = self._plant(namespace)
         self._fill(namespace, count - len(planted), rng)
         with connection.cursor() as cursor:  # as autovacuum would, before lookups are timed
-            cursor.execute("VACUUM ANALYZE fraud_fingerprintkey")
             cursor.execute("VACUUM ANALYZE fraud_photofingerprint")
+            cursor.execute(
+                "SELECT pg_total_relation_size('fraud_photofingerprint'), "
+                "pg_relation_size('fraud_photofingerprint'), "
+                "pg_relation_size('fingerprint_keys'), COUNT(*) FROM fraud_photofingerprint"
+            )
+            total, heap, gin, rows = cursor.fetchone()
+        # What verification compares lives in the file storage: its size, over the real photos.
+        payload_sizes = [
+            default_storage.size(_payload_name(bytes(digest)))
+            for digest in PhotoFingerprint.objects.filter(
+                namespace=namespace, error=""
+            ).values_list("sha256", flat=True)
+        ]
+        bytes_per_photo = total / rows
         self.stdout.write(
             f"indexed {count} fingerprints ({len(planted)} real, the rest synthetic) "
-            f"in {time.perf_counter() - started:.0f} s"
+            f"in {time.perf_counter() - started:.0f} s; PostgreSQL holds {total / 2**20:.0f} MiB "
+            f"for {rows} photos: {bytes_per_photo:.0f} bytes a photo (table {heap / rows:.0f}, "
+            f"key index {gin / rows:.0f}, other indexes and TOAST "
+            f"{(total - heap - gin) / rows:.0f}); payload files "
+            f"{statistics.mean(payload_sizes):.0f} bytes a real photo in the file storage"
         )
 
         subject = PhotoSubject("", "bench:query", "bench:query", None)
@@ -205,7 +232,9 @@ class Command(BaseCommand):
             f"full scan of the same table p50 {brute_p50:.0f} ms ({len(brute)} scans)"
         )
         self.stdout.write(
-            f"BENCH fraud.scale photos={count} lookup_p50_ms={p50:.1f} lookup_p99_ms={p99:.1f} "
+            f"BENCH fraud.scale photos={count} bytes_per_photo={bytes_per_photo:.0f} "
+            f"payload_file_bytes={statistics.mean(payload_sizes):.0f} "
+            f"lookup_p50_ms={p50:.1f} lookup_p99_ms={p99:.1f} "
             f"scan_p50_ms={brute_p50:.0f} speedup={brute_p50 / p50:.0f} "
             f"found={found}/{len(planted)}"
         )
@@ -242,8 +271,8 @@ class Command(BaseCommand):
         lookup time holds verification of real candidates only.
         """
         clusters = [rng.getrandbits(64) for _ in range(max(1, count // 50))]
-        common_keys = [rng.getrandbits(32) for _ in range(10_000)]
-        local_keys = 2 * fp.INDEXED_KEYPOINTS
+        common_keys = [fp.local_key(rng.getrandbits(32)) for _ in range(10_000)]
+        local_keys = len(fp.LOCAL_KEY_BITS) * fp.INDEXED_KEYPOINTS
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM fraud_photofingerprint")
             next_id = cursor.fetchone()[0] + 1
@@ -251,58 +280,48 @@ class Command(BaseCommand):
                 ids = range(next_id + start, next_id + min(count, start + COPY_BATCH))
                 with cursor.copy(
                     "COPY fraud_photofingerprint (id, namespace, photo_ref, claim_ref, "
-                    "claimant_ref, sha256, payload, error, unusable, indexed_at) FROM STDIN"
-                ) as copy:
-                    for row_id in ids:
-                        copy.write_row(
-                            (row_id, namespace, f"s{row_id}", f"s{row_id}", "synthetic",
-                             rng.randbytes(32), b"", "synthetic", "", "2026-01-01T00:00:00Z")
-                        )  # fmt: skip
-                with cursor.copy(
-                    "COPY fraud_fingerprintkey (fingerprint_id, namespace, band, value) FROM STDIN"
+                    "claimant_ref, merchant_id, sha256, keys, error, unusable, indexed_at) "
+                    "FROM STDIN"
                 ) as copy:
                     for row_id in ids:
                         phash = rng.choice(clusters)
                         for bit in rng.sample(range(64), rng.randint(6, 14)):
                             phash ^= 1 << bit
-                        for band, value in fp.global_keys(phash):
-                            copy.write_row((row_id, namespace, band, value))
-                        for index in range(local_keys):
-                            value = (
+                        keys = set(fp.global_keys(phash))
+                        for _ in range(local_keys):
+                            keys.add(
                                 common_keys[int(rng.paretovariate(1.2)) % len(common_keys)]
                                 if rng.random() < 0.1
-                                else rng.getrandbits(32)
+                                else fp.local_key(rng.getrandbits(32))
                             )
-                            band = fp.LOCAL_BAND + index % len(fp.LOCAL_KEY_BITS)
-                            copy.write_row((row_id, namespace, band, value))
+                        # References as long as the claims' own (claim-photo:N, claim:N).
+                        copy.write_row(
+                            (row_id, namespace, f"claim-photo:{row_id}", f"claim:{row_id}",
+                             f"buyer-{rng.randrange(10**6)}", rng.randrange(1, 500),
+                             rng.randbytes(32), sorted(keys), "synthetic", "",
+                             "2026-01-01T00:00:00Z")
+                        )  # fmt: skip
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('fraud_photofingerprint', 'id'), "
                 "(SELECT MAX(id) FROM fraud_photofingerprint))"
             )
 
     def _full_scan(self, namespace: str, query: fp.Fingerprint) -> None:
-        """The brute-force baseline: the same keys counted in one pass over every key row
+        """The brute-force baseline: the same keys counted in one pass over every photo's keys
         (no index), with as many parallel workers as PostgreSQL gives a query by default.
         Only the search: verification would cost both sides the same."""
         keys = fp.query_keys(query)
-        bands = sorted({band for band, _ in keys})
-        condition = " OR ".join(
-            f"(band = {band} AND value = ANY(%s))" for band in bands
-        )  # bands are small ints from fingerprint.py; the values are parameters
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
             cursor.execute("SET LOCAL enable_indexscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SET LOCAL enable_indexonlyscan = off")
+            # The query's keys are a constant array: PostgreSQL hashes it, one probe per key.
             cursor.execute(
-                "SELECT fingerprint_id, COUNT(*) FROM fraud_fingerprintkey "  # noqa: S608
-                f"WHERE namespace = %s AND ({condition}) "
-                "GROUP BY fingerprint_id ORDER BY 2 DESC, 1 LIMIT %s",
-                [
-                    namespace,
-                    *([value for b, value in keys if b == band] for band in bands),
-                    settings.FRAUD_MAX_CANDIDATES,
-                ],
+                "SELECT id, shared FROM (SELECT id, (SELECT COUNT(*) FROM unnest(keys) key "
+                "WHERE key = ANY(%s)) shared FROM fraud_photofingerprint WHERE namespace = %s) "
+                "counted WHERE shared > 0 ORDER BY shared DESC, id LIMIT %s",
+                [keys, namespace, settings.FRAUD_MAX_CANDIDATES],
             )
             cursor.fetchall()
 

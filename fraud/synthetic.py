@@ -1,4 +1,5 @@
-"""Generated claim photos for demo data and tests: no photo files ship with the project."""
+"""Generated produce photos for the demo data, the fraud bench and tests: no photo files ship
+with the project. In fraud, the lowest app, so that every app and the bench may use it."""
 
 import io
 import random

@@ -1,6 +1,8 @@
-"""Probes. /livez: the process is up and serving (nothing else is asked, so a database or
-broker outage never gets a healthy process restarted). /readyz: it can do its work now, its
-database and its broker answer; it also counts the outbox rows given up (dead)."""
+"""Probes, here because readiness is whether work can be written and sent.
+
+/livez: the process is up and serving (nothing else is asked, so a database or broker outage
+never gets a healthy process restarted). /readyz: it can do its work now, its database and its
+broker answer; it also counts the outbox rows given up (dead)."""
 
 import time
 

@@ -1,0 +1,1 @@
+"""The merchant portal's pages, one module per section of its menu."""
