@@ -31,9 +31,9 @@ def broker_down(monkeypatch, settings):
 
 
 def _new_connections() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    """Forget the app's pools: the next send takes kombu's pool for the broker URL in the
+    environment then (kombu keeps one per URL, so the real broker's stays open for later)."""
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
