@@ -104,9 +104,12 @@ def percentile(values: list[float], share: float) -> float:
 
 async def _delivered(client: httpx.AsyncClient, policy: dict) -> None:
     for _ in range(20):
-        answer = await client.post(
-            f"/api/v1/orders/{policy['order_ref']}/events", json={"kind": "delivered"}
-        )
+        try:
+            answer = await client.post(
+                f"/api/v1/orders/{policy['order_ref']}/events", json={"kind": "delivered"}
+            )
+        except httpx.TransportError:  # a kept-alive connection closed under it: again
+            continue
         if answer.status_code != 503:
             answer.raise_for_status()
             return

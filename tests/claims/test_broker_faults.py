@@ -124,6 +124,12 @@ def test_a_worker_survives_a_rabbitmq_crash_and_checkout_never_notices(
     assert {status for *_, status in stream.answers} == {201}
     during = [took for _, at, took, _ in stream.answers if outage[0] <= at <= outage[1]]
     assert len(during) >= 5
+    before = [took for _, at, took, _ in stream.answers if at < outage[0]]
+    print(
+        f"requests before the outage: {len(before)}, p50 {_ms(before, 0.5)} ms, max "
+        f"{_ms(before, 1)} ms; during it: {len(during)}, p50 {_ms(during, 0.5)} ms, max "
+        f"{_ms(during, 1)} ms"
+    )
     assert max(during) < 2.0, sorted(during)[-5:]
     # Decided and paid once each.
     paid = set(Claim.objects.filter(status=ClaimStatus.PAID).values_list("pk", flat=True))
@@ -132,3 +138,8 @@ def test_a_worker_survives_a_rabbitmq_crash_and_checkout_never_notices(
     assert set(Payout.objects.values_list("claim_id", flat=True)) == paid
     ledger = LedgerTransfer.objects.filter(kind="claim_paid")
     assert sorted(ledger.values_list("claim_id", flat=True)) == sorted(paid)
+
+
+def _ms(durations: list[float], share: float) -> int:
+    ordered = sorted(durations)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000)

@@ -9,6 +9,7 @@ from django.db import connections
 from django.test import Client
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from outbox import services as outbox_services
 from outbox.models import OutboxTask
 from tests.claims.conftest import delivered_policy
@@ -24,6 +25,16 @@ def broker_down(monkeypatch, settings):
     scheme = "amqp://guest:guest@" if settings.BROKER_KIND == "rabbitmq" else "redis://"
     monkeypatch.setenv("CELERY_BROKER_URL", f"{scheme}127.0.0.1:{free_port()}/")
     monkeypatch.setattr(outbox_services, "_paused_until", 0.0)
+    _new_connections()  # the pooled ones, made by earlier tests, go to the real broker
+    yield
+    _new_connections()
+
+
+def _new_connections() -> None:
+    """Forget the app's pools: the next send takes kombu's pool for the broker URL in the
+    environment then (kombu keeps one per URL, so the real broker's stays open for later)."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db
