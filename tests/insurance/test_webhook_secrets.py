@@ -130,7 +130,7 @@ def test_the_schema_documents_rotation(openapi):
     operation = openapi.spec / "paths" / "/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret"
     responses = (operation / "post" / "responses").read_value()
 
-    assert sorted(responses) == ["200", "400", "401", "404", "409", "415", "429"]
+    assert sorted(responses) == ["200", "400", "401", "404", "409", "415", "429", "503"]
     for path in ("/api/v1/webhook-endpoints", "/api/v1/webhook-endpoints/{endpoint_id}"):
         read = (openapi.spec / "paths" / path / "get" / "responses" / "200").read_value()
         assert "secret" not in json.dumps(read)
