@@ -20,18 +20,7 @@ class OutboxTaskAdmin(admin.ModelAdmin):
     ]
     # Dead rows (given up after OUTBOX_MAX_ATTEMPTS) are one click away.
     list_filter = ["status", "task_name"]
-    readonly_fields = [
-        "task_name",
-        "kwargs",
-        "status",
-        "created_at",
-        "sent_at",
-        "started_at",
-        "available_at",
-        "attempts",
-        "starts",
-        "last_error",
-    ]
+    readonly_fields = ["kwargs", *list_display[1:]]
     actions = ["send_again"]
 
     @admin.action(description="Send the selected dead tasks again (after fixing their cause)")
